@@ -1,0 +1,147 @@
+"""Kling on fal.ai, through the official fal_client's AsyncClient.
+
+Async on purpose: a job that waits minutes in fal's queue holds no thread, and
+`AsyncClient.subscribe` cancels cleanly on timeout. The key is chosen per call
+(visitor's, else the server's) and handed to `AsyncClient(key=…)`; it is never
+put in the environment, and `repr=False` keeps it out of logs and tracebacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import AsyncIterator
+
+import fal_client
+import httpx
+
+from components.backends.base import Finished, Progress
+from components.backends.fal_errors import explain
+from components.errors import MissingKey, RemoteFailure
+from components.jobs import Job
+from components.pricing import actual_cost
+
+_LOG_LINES_SHOWN = 5
+_DOWNLOAD_CHUNK = 1 << 16
+NO_KEY_MESSAGE = (
+    "No fal key is available. Paste your own key (from https://fal.ai/dashboard/keys) into "
+    "“Your fal key”, or, if you run this app, set FAL_KEY in the environment or as a Space secret."
+)
+
+
+@dataclass(frozen=True)
+class FalBackend:
+    server_key: str | None = field(default=None, repr=False)
+    poll_interval: float = 2.0
+    timeout: float = 900.0
+    output_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="kling-videos-")))
+
+    def has_key(self, visitor_key: str | None) -> bool:
+        return bool((visitor_key or "").strip() or self.server_key)
+
+    def client_for(self, visitor_key: str | None) -> fal_client.AsyncClient:
+        key = (visitor_key or "").strip() or self.server_key
+        if not key:
+            # Never pass key=None: fal_client would then fall back to FAL_KEY/~/.fal.
+            raise MissingKey(NO_KEY_MESSAGE)
+        return fal_client.AsyncClient(key=key)
+
+    async def run(self, job: Job, visitor_key: str | None) -> AsyncIterator[Progress | Finished]:
+        client = self.client_for(visitor_key)
+        request_ids: list[str] = []
+        try:
+            yield Progress("uploading")
+            image_url, audio_url = await asyncio.gather(client.upload_file(job.image), client.upload_file(job.audio))
+            arguments = {"image_url": image_url, "audio_url": audio_url, "prompt": job.prompt}
+            result = None
+            async for update in self._follow(client, job.endpoint, arguments, request_ids):
+                if isinstance(update, Progress):
+                    yield update
+                else:
+                    result = update
+            request_id = request_ids[0] if request_ids else None
+            yield Progress("downloading", request_id=request_id)
+            video = await self._download(result, request_id)
+        except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
+            raise explain(exc, request_ids[0] if request_ids else None, self.timeout) from None
+        seconds = _video_seconds(result, job)
+        cost = actual_cost(seconds, job.model.price_per_second)
+        yield Finished(video=video, seconds=seconds, cost=cost, request_id=request_id)
+
+    async def _follow(self, client, endpoint: str, arguments: dict, request_ids: list[str]):
+        """Run `subscribe` as a task and turn its callbacks into yielded Progress."""
+        updates: asyncio.Queue = asyncio.Queue()
+        finished = object()
+
+        def on_queue_update(status: fal_client.Status) -> None:
+            updates.put_nowait(_progress(status, request_ids))
+
+        subscription = asyncio.ensure_future(
+            client.subscribe(
+                endpoint,
+                arguments,
+                with_logs=True,
+                interval=self.poll_interval,
+                client_timeout=self.timeout,
+                on_enqueue=request_ids.append,
+                on_queue_update=on_queue_update,
+            )
+        )
+        subscription.add_done_callback(lambda _: updates.put_nowait(finished))
+        try:
+            while (update := await updates.get()) is not finished:
+                if update is not None:
+                    yield update
+            yield subscription.result()
+        finally:
+            if not subscription.done():
+                subscription.cancel()
+                await self._cancel_remote(client, endpoint, request_ids)
+
+    @staticmethod
+    async def _cancel_remote(client, endpoint: str, request_ids: list[str]) -> None:
+        """The visitor pressed Stop (or left): tell fal, so the job stops costing."""
+        if request_ids:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(client.cancel(endpoint, request_ids[0]))
+
+    async def _download(self, result: dict, request_id: str | None) -> Path:
+        """A local copy: Gradio will not fetch loopback URLs, and it outlives fal's retention."""
+        try:
+            url = result["video"]["url"]
+        except (KeyError, TypeError):
+            raise RemoteFailure("fal finished the job but returned no video", request_id) from None
+        target = self.output_dir / f"{request_id or 'video'}.mp4"
+        # A plain client: the video URL is public and must not receive the fal key.
+        async with httpx.AsyncClient(timeout=120, follow_redirects=True) as http:
+            async with http.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise RemoteFailure(
+                        f"fal made the video but downloading it failed (HTTP {response.status_code}). "
+                        f"It may still be at {url}",
+                        request_id,
+                    )
+                with target.open("wb") as out:
+                    async for chunk in response.aiter_bytes(_DOWNLOAD_CHUNK):
+                        out.write(chunk)
+        return target
+
+
+def _progress(status: fal_client.Status, request_ids: list[str]) -> Progress | None:
+    request_id = request_ids[0] if request_ids else None
+    if isinstance(status, fal_client.Queued):
+        return Progress("queued", request_id=request_id, queue_position=status.position)
+    if isinstance(status, fal_client.InProgress):
+        lines = [str(entry.get("message", "")) for entry in status.logs or [] if isinstance(entry, dict)]
+        return Progress("generating", request_id=request_id, logs=tuple(lines[-_LOG_LINES_SHOWN:]))
+    return None
+
+
+def _video_seconds(result: dict, job: Job) -> float:
+    duration = result.get("duration") if isinstance(result, dict) else None
+    if isinstance(duration, (int, float)) and duration > 0:
+        return float(duration)
+    return job.estimate.seconds

@@ -1,0 +1,201 @@
+"""The app's own settings, read from space.yaml and validated once at start-up.
+
+Every problem is reported as a `SettingsError` whose message names the field,
+so a typo in space.yaml stops the app with a sentence instead of a traceback
+deep inside a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.errors import InputRejected, SettingsError
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "space.yaml"
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    formats: tuple[str, ...]
+    max_bytes: int
+    min_side_px: int
+    min_aspect: float
+    max_aspect: float
+
+
+@dataclass(frozen=True)
+class AudioLimits:
+    formats: tuple[str, ...]
+    max_bytes: int
+    min_seconds: float
+    max_seconds: float
+
+
+@dataclass(frozen=True)
+class Limits:
+    image: ImageLimits
+    audio: AudioLimits
+    prompt_max_chars: int
+
+
+@dataclass(frozen=True)
+class Model:
+    endpoint: str
+    label: str
+    price_per_second: float
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class Jobs:
+    poll_interval_seconds: float
+    timeout_seconds: float
+    max_concurrent: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    models: tuple[Model, ...]
+    default_model: str
+    jobs: Jobs
+    allow_visitor_keys: bool
+
+    def model(self, endpoint: str) -> Model:
+        for model in self.models:
+            if model.endpoint == endpoint:
+                return model
+        known = ", ".join(m.endpoint for m in self.models)
+        raise InputRejected(f"Unknown model {endpoint!r}. Choose one of: {known}.")
+
+
+def load_settings(path: str | Path = DEFAULT_PATH) -> Settings:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read the settings file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not valid YAML ({exc})") from None
+    return parse_settings(raw, source=str(path))
+
+
+def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
+    reader = _Reader(source)
+    root = reader.mapping(raw, "")
+    default_limits = _limits(reader, reader.mapping(reader.get(root, "limits", ""), "limits"), "limits", None)
+    model_list = reader.get(root, "models", "")
+    if not isinstance(model_list, list) or not model_list:
+        raise reader.error("models", "must be a non-empty list", model_list)
+    models = tuple(
+        _model(reader, reader.mapping(item, f"models[{i}]"), f"models[{i}]", default_limits)
+        for i, item in enumerate(model_list)
+    )
+    default_model = reader.text(root, "default_model", "")
+    if default_model not in {m.endpoint for m in models}:
+        raise reader.error("default_model", "must be the endpoint of one of the models", default_model)
+    jobs_raw = reader.mapping(reader.get(root, "jobs", ""), "jobs")
+    jobs = Jobs(
+        poll_interval_seconds=reader.number(jobs_raw, "poll_interval_seconds", "jobs", minimum=0.05),
+        timeout_seconds=reader.number(jobs_raw, "timeout_seconds", "jobs", minimum=1),
+        max_concurrent=int(reader.number(jobs_raw, "max_concurrent", "jobs", minimum=1, integer=True)),
+    )
+    keys_raw = reader.mapping(reader.get(root, "keys", ""), "keys")
+    allow = reader.get(keys_raw, "allow_visitor_keys", "keys")
+    if not isinstance(allow, bool):
+        raise reader.error("keys.allow_visitor_keys", "must be true or false", allow)
+    return Settings(models=models, default_model=default_model, jobs=jobs, allow_visitor_keys=allow)
+
+
+def _model(reader: _Reader, raw: dict, where: str, default_limits: Limits) -> Model:
+    override = raw.get("limits")
+    limits = default_limits
+    if override is not None:
+        limits = _limits(reader, reader.mapping(override, f"{where}.limits"), f"{where}.limits", default_limits)
+    return Model(
+        endpoint=reader.text(raw, "endpoint", where),
+        label=reader.text(raw, "label", where),
+        price_per_second=reader.number(raw, "price_per_second", where, minimum=0),
+        limits=limits,
+    )
+
+
+def _limits(reader: _Reader, raw: dict, where: str, base: Limits | None) -> Limits:
+    """Read a limits block; with a `base`, fields left out keep the base's values."""
+
+    def section(name: str, fallback: Any) -> dict:
+        if name not in raw and fallback is not None:
+            return vars(fallback)
+        merged = dict(vars(fallback)) if fallback is not None else {}
+        merged.update(reader.mapping(raw.get(name), f"{where}.{name}"))
+        return merged
+
+    img = section("image", base.image if base else None)
+    aud = section("audio", base.audio if base else None)
+    at_img, at_aud = f"{where}.image", f"{where}.audio"
+    image = ImageLimits(
+        formats=reader.formats(img, at_img),
+        max_bytes=int(reader.number(img, "max_bytes", at_img, minimum=1, integer=True)),
+        min_side_px=int(reader.number(img, "min_side_px", at_img, minimum=1, integer=True)),
+        min_aspect=reader.number(img, "min_aspect", at_img, minimum=0.01),
+        max_aspect=reader.number(img, "max_aspect", at_img, minimum=0.01),
+    )
+    if image.min_aspect > image.max_aspect:
+        raise reader.error(f"{at_img}.min_aspect", "must not exceed max_aspect", image.min_aspect)
+    audio = AudioLimits(
+        formats=reader.formats(aud, at_aud),
+        max_bytes=int(reader.number(aud, "max_bytes", at_aud, minimum=1, integer=True)),
+        min_seconds=reader.number(aud, "min_seconds", at_aud, minimum=0),
+        max_seconds=reader.number(aud, "max_seconds", at_aud, minimum=0.1),
+    )
+    if audio.min_seconds > audio.max_seconds:
+        raise reader.error(f"{at_aud}.min_seconds", "must not exceed max_seconds", audio.min_seconds)
+    prompt_source = raw if "prompt_max_chars" in raw or base is None else vars(base)
+    prompt_max = reader.number(prompt_source, "prompt_max_chars", where, minimum=1, integer=True)
+    return Limits(image=image, audio=audio, prompt_max_chars=int(prompt_max))
+
+
+class _Reader:
+    """Typed field access that names the offending field in its errors."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def error(self, field: str, problem: str, value: Any) -> SettingsError:
+        return SettingsError(f"{self.source}: `{field}` {problem} (found {value!r})")
+
+    def get(self, raw: dict, name: str, where: str) -> Any:
+        if name not in raw:
+            raise SettingsError(f"{self.source}: `{_join(where, name)}` is missing")
+        return raw[name]
+
+    def mapping(self, value: Any, where: str) -> dict:
+        if not isinstance(value, dict):
+            raise self.error(where or "(top level)", "must be a mapping of settings", value)
+        return value
+
+    def text(self, raw: dict, name: str, where: str) -> str:
+        value = self.get(raw, name, where)
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(_join(where, name), "must be a non-empty string", value)
+        return value
+
+    def number(self, raw: dict, name: str, where: str, minimum: float, integer: bool = False) -> float:
+        value = self.get(raw, name, where)
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not numeric or (integer and value != int(value)) or value < minimum:
+            kind = "a whole number" if integer else "a number"
+            raise self.error(_join(where, name), f"must be {kind} ≥ {minimum:g}", value)
+        return float(value)
+
+    def formats(self, raw: dict, where: str) -> tuple[str, ...]:
+        value = self.get(raw, "formats", where)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise self.error(_join(where, "formats"), "must be a non-empty list of file extensions", value)
+        return tuple(v.lower().lstrip(".") for v in value)
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name

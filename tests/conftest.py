@@ -1,0 +1,65 @@
+"""Fixtures: a fake fal on loopback, the real fal_client pointed at it, and the
+app launched in-process (`prevent_thread_lock=True`) and driven with gradio_client."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from pathlib import Path
+
+import fal_client.client
+import pytest
+from gradio_client import Client
+
+from app import build_demo
+from tests import media_factory
+from tests.fake_fal import FakeFal, FakeFalServer
+from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
+
+
+
+@pytest.fixture(scope="session")
+def fake_fal():
+    fake = FakeFal(valid_keys={SERVER_KEY, VISITOR_KEY})
+    with FakeFalServer(fake) as running, pytest.MonkeyPatch.context() as patch:
+        for name, suffix in (("QUEUE_URL_FORMAT", "/"), ("RUN_URL_FORMAT", "/"), ("REST_URL", ""), ("CDN_URL", "")):
+            patch.setattr(fal_client.client, name, running.base_url + suffix)
+        yield running
+
+
+@pytest.fixture
+def fal(fake_fal):
+    """The fake, cleared of earlier requests and faults."""
+    fake_fal.reset()
+    fake_fal.queue_seconds, fake_fal.run_seconds = 0.3, 0.5
+    yield fake_fal
+    fake_fal.reset()
+
+
+@pytest.fixture(scope="session")
+def studio(fake_fal):
+    """The app with a server key, as a Space with FAL_KEY set."""
+    settings = fast_settings()
+    demo = build_demo(settings, server_key=SERVER_KEY)
+    url = launch_local(demo, settings)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(studio):
+    return Client(studio, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("media")
+    media_factory.speech_wav(folder / "speech.wav")
+    media_factory.tone_wav(folder / "tone5.wav", 5.0)
+    media_factory.ffmpeg_convert(folder / "tone5.wav", folder / "tone5.mp3", "-b:a", "64k")
+    media_factory.portrait(folder / "face.png")
+    return folder
+
