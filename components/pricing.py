@@ -8,6 +8,7 @@ returns with the finished video.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass
 
 
@@ -41,7 +42,9 @@ def actual_cost(video_seconds: float, price_per_second: float) -> float:
 
 
 def format_dollars(amount: float) -> str:
-    return f"${amount:,.2f}"
+    """Half-up to the cent, as people round money: 9 s × $0.115 = $1.035 → $1.04."""
+    cents = Decimal(repr(round(amount, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"${cents:,.2f}"
 
 
 def format_price(price_per_second: float) -> str:

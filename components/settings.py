@@ -126,10 +126,9 @@ def _limits(reader: _Reader, raw: dict, where: str, base: Limits | None) -> Limi
     """Read a limits block; with a `base`, fields left out keep the base's values."""
 
     def section(name: str, fallback: Any) -> dict:
-        if name not in raw and fallback is not None:
-            return vars(fallback)
         merged = dict(vars(fallback)) if fallback is not None else {}
-        merged.update(reader.mapping(raw.get(name), f"{where}.{name}"))
+        if name in raw or fallback is None:
+            merged.update(reader.mapping(raw.get(name), f"{where}.{name}"))
         return merged
 
     img = section("image", base.image if base else None)
@@ -192,7 +191,7 @@ class _Reader:
 
     def formats(self, raw: dict, where: str) -> tuple[str, ...]:
         value = self.get(raw, "formats", where)
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
             raise self.error(_join(where, "formats"), "must be a non-empty list of file extensions", value)
         return tuple(v.lower().lstrip(".") for v in value)
 

@@ -97,3 +97,91 @@ def test_streams_queue_and_generation_stages(client, media, fal):
     statuses = [out[1] for out in job.outputs()]
     assert any(re.search(r"Queued at fal — position \d+", s) for s in statuses)
     assert any("Generating the video" in s and "elapsed" in s for s in statuses)
+
+
+def wait_for(predicate, seconds=10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_stop_cancels_the_job_at_fal(client, media, fal):
+    fal.queue_seconds, fal.run_seconds = 0.2, 60
+    job = client.submit(
+        handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), ".", PRO, "",
+        api_name="/generate",
+    )
+    assert wait_for(lambda: len(fal.submits()) == 1), "the job never reached fal"
+    job.cancel()
+    assert wait_for(lambda: fal.cancels()), "Stop did not reach fal's cancel endpoint"
+    request_id = fal.submits()[0].request_id
+    assert fal.cancels() == [f"/fal-ai/kling-video/requests/{request_id}/cancel"]
+
+
+def test_job_past_the_timeout_is_cancelled_and_explained(media, fal):
+    from gradio_client import Client
+
+    from app import build_demo
+    from tests.helpers import fast_settings, launch_local
+
+    settings = fast_settings(timeout_seconds=1.5)
+    demo = build_demo(settings, server_key=SERVER_KEY)
+    try:
+        client = Client(launch_local(demo, settings), verbose=False)
+        fal.faults["never_complete"] = True
+        with pytest.raises(AppError, match=r"still not finished after 1\.5 s, so it was cancelled") as caught:
+            generate(client, media)
+        request_id = fal.submits()[0].request_id
+        assert request_id in str(caught.value)
+        assert wait_for(lambda: fal.cancels())
+    finally:
+        demo.close()
+
+
+def test_two_generations_run_side_by_side(client, media, fal):
+    """Both jobs are at fal at the same time: neither queues behind the other in the app."""
+    fal.queue_seconds, fal.run_seconds = 0.1, 1.5
+    jobs = [
+        client.submit(
+            handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), ".", PRO, "",
+            api_name="/generate",
+        )
+        for _ in range(2)
+    ]
+    assert wait_for(lambda: len(fal.submits()) == 2, seconds=5)
+    first, second = sorted(fal.submits(), key=lambda j: j.submitted)
+    assert second.submitted - first.submitted < fal.queue_seconds + fal.run_seconds, "the second job waited for the first"
+    for job in jobs:
+        assert job.result()[0].endswith(".mp4")
+
+
+def test_no_key_anywhere_says_what_to_do(media, fal):
+    from gradio_client import Client
+
+    from app import build_demo
+    from tests.helpers import fast_settings, launch_local
+
+    settings = fast_settings()
+    demo = build_demo(settings, server_key=None)
+    try:
+        client = Client(launch_local(demo, settings), verbose=False)
+        with pytest.raises(AppError, match="No fal key is available. Paste your own key"):
+            generate(client, media)
+        assert fal.seen == []
+    finally:
+        demo.close()
+
+
+def test_server_key_never_reaches_the_page(studio):
+    import httpx
+
+    for path in ("/", "/config", "/gradio_api/info"):
+        body = httpx.get(studio.rstrip("/") + path).text
+        assert SERVER_KEY not in body
+        assert SERVER_KEY.split(":")[1] not in body
+    assert httpx.get(studio.rstrip("/") + "/config").json()["run_history"] is False

@@ -1,0 +1,31 @@
+import pytest
+
+from components.pricing import actual_cost, estimate, format_dollars, format_price
+
+
+@pytest.mark.parametrize(
+    "seconds, price, billed, text",
+    [
+        (8.4, 0.115, 9, "8.4 s × $0.115/s ≈ $1.04"),
+        (5.0, 0.115, 5, "5.0 s × $0.115/s ≈ $0.58"),
+        (5.04, 0.115, 5, "5.0 s × $0.115/s ≈ $0.58"),  # MP3 header padding is not billed
+        (5.2, 0.0562, 6, "5.2 s × $0.0562/s ≈ $0.34"),
+        (60.0, 0.115, 60, "60.0 s × $0.115/s ≈ $6.90"),
+        (0.3, 0.115, 1, "0.3 s × $0.115/s ≈ $0.12"),
+    ],
+)
+def test_estimate_bills_whole_seconds_rounded_up(seconds, price, billed, text):
+    quote = estimate(seconds, price)
+    assert quote.billed_seconds == billed
+    assert quote.describe() == text
+
+
+def test_actual_cost_uses_the_returned_duration():
+    assert actual_cost(8.4, 0.115) == pytest.approx(0.966)
+    assert format_dollars(actual_cost(8.4, 0.115)) == "$0.97"
+
+
+def test_prices_keep_significant_digits():
+    assert format_price(0.115) == "$0.115"
+    assert format_price(0.0562) == "$0.0562"
+    assert format_price(0) == "$0"
