@@ -36,7 +36,7 @@ def build_ui(settings: Settings, handlers: Handlers, server_has_key: bool) -> gr
                     stop = gr.Button("Stop", variant="stop", elem_id="stop")
                 readiness = gr.Markdown(elem_id="readiness")
             with gr.Column():
-                video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video")
+                video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=420)
                 job_status = gr.Markdown(label="Status", elem_id="status")
         _wire(demo, settings, handlers, inputs, estimate, readiness, generate, stop, video, job_status)
     return demo

@@ -220,20 +220,24 @@ class FakeFal:
         )
 
     def _render(self, job: FakeJob) -> tuple[Path, float]:
-        """The fake model: a small mp4 exactly as long as the uploaded audio."""
-        audio = self.files[job.arguments["audio_url"].rsplit("/", 1)[1]]
+        """The fake model: the uploaded portrait as a small mp4 exactly as long as the uploaded audio."""
+        audio = self._uploaded(job.arguments["audio_url"])
+        image = self._uploaded(job.arguments["image_url"])
         seconds = round(probe_seconds(audio), 2)
-        digest = hashlib.sha1(audio.read_bytes()).hexdigest()[:12]
+        digest = hashlib.sha1(audio.read_bytes() + image.read_bytes()).hexdigest()[:12]
         video = self._dir / f"{digest}.mp4"
         if not video.exists():
             subprocess.run(
-                ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=160x160:r=10",
-                 "-i", str(audio), "-t", f"{seconds}", "-c:v", "libx264", "-preset", "ultrafast",
-                 "-pix_fmt", "yuv420p", "-c:a", "aac", str(video)],
+                ["ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-framerate", "10", "-i", str(image),
+                 "-i", str(audio), "-t", f"{seconds}", "-vf", "scale=320:-2,format=yuv420p",
+                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-c:a", "aac", str(video)],
                 check=True,
             )
         self.files[video.name] = video
         return video, seconds
+
+    def _uploaded(self, url: str) -> Path:
+        return self.files[url.rsplit("/", 1)[1]]
 
 
 def _error(status: int, detail: object, request_id: str | None = None) -> Response:
