@@ -23,6 +23,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
+from PIL import Image
 
 from tests.media_factory import probe_seconds
 
@@ -53,6 +54,8 @@ class FakeFal:
     seen: list[Seen] = field(default_factory=list)
     jobs: dict[str, FakeJob] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    uploaders: dict[str, str] = field(default_factory=dict)
+    submit_attempts: int = 0
     base_url: str = ""
 
     def __post_init__(self):
@@ -78,6 +81,7 @@ class FakeFal:
             self.seen.clear()
             self.jobs.clear()
             self.faults.clear()
+            self.submit_attempts = 0
 
     # ---- protocol --------------------------------------------------------
     def _build_app(self) -> FastAPI:
@@ -151,6 +155,7 @@ class FakeFal:
         target = self._dir / stored
         target.write_bytes(body)
         self.files[stored] = target
+        self.uploaders[stored] = key
         return JSONResponse({"access_url": f"{self.base_url}/files/{stored}"})
 
     def _serve_file(self, method: str, path: str, body: bytes) -> Response:
@@ -166,6 +171,9 @@ class FakeFal:
         return FileResponse(self.files[name])
 
     def _submit(self, endpoint: str, key: str | None, request: Request, body: bytes) -> Response:
+        self.submit_attempts += 1
+        if self.submit_attempts <= int(self.faults.get("submit_429_times", 0)):
+            return JSONResponse({"detail": "Rate limit exceeded"}, status_code=429)
         refused = self._authorized(key, "submit_status")
         if refused:
             return refused
@@ -187,6 +195,8 @@ class FakeFal:
         if job is None:
             return _error(404, "Request not found")
         age = time.monotonic() - job.submitted
+        if self.faults.pop("reset_next_status", None):
+            return _CutShort()
         if job.cancelled or (age >= self.queue_seconds + self.run_seconds and not self.faults.get("never_complete")):
             return JSONResponse({"status": "COMPLETED", "logs": [], "metrics": {}})
         if age < self.queue_seconds:
@@ -227,8 +237,10 @@ class FakeFal:
         digest = hashlib.sha1(audio.read_bytes() + image.read_bytes()).hexdigest()[:12]
         video = self._dir / f"{digest}.mp4"
         if not video.exists():
+            still = self._dir / f"{digest}.png"  # ffmpeg cannot loop every format fal takes (GIF)
+            Image.open(image).convert("RGB").save(still)
             subprocess.run(
-                ["ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-framerate", "10", "-i", str(image),
+                ["ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-framerate", "10", "-i", str(still),
                  "-i", str(audio), "-t", f"{seconds}", "-vf", "scale=320:-2,format=yuv420p",
                  "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-c:a", "aac", str(video)],
                 check=True,
@@ -244,6 +256,15 @@ def _error(status: int, detail: object, request_id: str | None = None) -> Respon
     # 5xx answers carry x-fal-request-id so fal_client does not retry them as gateway errors.
     headers = {"x-fal-request-id": request_id or "none"}
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+class _CutShort(Response):
+    """Promises a body, sends half, then drops the connection: a reset mid-poll."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
+        await send({"type": "http.response.body", "body": b'{"status": "IN_', "more_body": True})
+        raise ConnectionResetError("fake fal dropped the connection")
 
 
 class FakeFalServer:

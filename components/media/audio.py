@@ -8,7 +8,7 @@ so the live estimate never decodes a whole file. Conversion uses pydub.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mutagen
@@ -39,6 +39,10 @@ _MUTAGEN_CONTAINERS = {
 UPLOAD_FORMAT = "mp3"
 UPLOAD_SAMPLE_RATE = 24000
 UPLOAD_BITRATE = "64k"
+# Below this peak level a clip has no voice to lip-sync to.
+SILENCE_DBFS = -60.0
+# A header that disagrees with the decoded audio by more than this marks a truncated file.
+_HEADER_TOLERANCE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ def check_duration(info: AudioInfo, limits: AudioLimits) -> None:
 def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> AudioInfo:
     """Check the clip against the limits and return a file fal accepts.
 
+    The clip is decoded once here (never in the live estimate): that finds
+    silence and truncated files whose header overstates their length.
     WAV is always re-encoded (the browser's microphone WAV is ten times larger
     than it needs to be); formats fal refuses (webm, flac…) are converted;
     anything else is sent as it is, under a name whose extension matches its
@@ -85,8 +91,18 @@ def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> Audio
     """
     info = probe_audio(path)
     check_duration(info, limits)
-    keep = info.container in limits.formats and info.container != "wav" and info.size_bytes <= limits.max_bytes
-    prepared = _renamed_copy(info, workdir) if keep else _convert(info, workdir)
+    segment = _decode(info)
+    if segment.max_dBFS < SILENCE_DBFS:
+        raise InputRejected("The audio is silent. Upload or record a clip in which someone speaks.")
+    decoded_seconds = len(segment) / 1000
+    check_duration(replace(info, seconds=decoded_seconds), limits)
+    keep = (
+        info.container in limits.formats
+        and info.container != "wav"
+        and info.size_bytes <= limits.max_bytes
+        and abs(decoded_seconds - info.seconds) < _HEADER_TOLERANCE_SECONDS
+    )
+    prepared = _renamed_copy(info, workdir) if keep else _export(segment, workdir)
     if prepared.size_bytes > limits.max_bytes:
         raise InputRejected(
             f"The audio is too large: {prepared.size_bytes / 1e6:.1f} MB even after compression. "
@@ -95,12 +111,15 @@ def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> Audio
     return prepared
 
 
-def _convert(info: AudioInfo, workdir: Path) -> AudioInfo:
-    target = workdir / f"voice.{UPLOAD_FORMAT}"
+def _decode(info: AudioInfo) -> AudioSegment:
     try:
-        segment = AudioSegment.from_file(info.path)
+        return AudioSegment.from_file(info.path)
     except Exception:
         raise InputRejected("The audio file could not be decoded. It may be damaged or truncated.") from None
+
+
+def _export(segment: AudioSegment, workdir: Path) -> AudioInfo:
+    target = workdir / f"voice.{UPLOAD_FORMAT}"
     segment.set_channels(1).set_frame_rate(UPLOAD_SAMPLE_RATE).export(
         target, format=UPLOAD_FORMAT, bitrate=UPLOAD_BITRATE
     )

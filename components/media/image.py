@@ -1,8 +1,8 @@
 """Portrait checks and conversion with Pillow. Pure logic: no gradio.
 
 An image fal would refuse but Pillow can read (BMP, TIFF, CMYK, 16-bit,
-EXIF-rotated, animated, too many bytes) is converted to an upright 8-bit JPEG
-or PNG instead of refused.
+EXIF-rotated, animated, transparent, too many bytes) is converted to an
+upright 8-bit RGB JPEG instead of refused.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def prepare_image(path: str | Path, limits: ImageLimits, workdir: Path) -> Prepa
     extension = _PILLOW_FORMATS.get(image.format or "")
     needs_conversion = (
         extension not in limits.formats
+        or _has_transparency(image)
         or image.getexif().get(_EXIF_ORIENTATION, 1) != 1
         or image.mode not in _WEB_MODES
         or getattr(image, "n_frames", 1) > 1
@@ -77,19 +78,32 @@ def _check_geometry(width: int, height: int, limits: ImageLimits) -> None:
 
 
 def _convert(upright: Image.Image, limits: ImageLimits, workdir: Path) -> PreparedImage:
-    frame = _to_8bit(upright)
-    has_alpha = frame.mode in {"RGBA", "LA"} or "transparency" in frame.info
-    target = workdir / ("portrait.png" if has_alpha else "portrait.jpg")
-    frame = frame.convert("RGBA" if has_alpha else "RGB")
-    _save(frame, target)
+    frame = _flatten(_to_8bit(upright))
+    target = workdir / "portrait.jpg"
+    frame.save(target, format="JPEG", quality=92)
     if target.stat().st_size > limits.max_bytes:
         frame.thumbnail((_DOWNSCALE_LONG_SIDE, _DOWNSCALE_LONG_SIDE))
-        _save(frame, target)
+        frame.save(target, format="JPEG", quality=92)
     if target.stat().st_size > limits.max_bytes:
         raise InputRejected(
             f"The image is too large even after compression. The limit is {limits.max_bytes / 1e6:g} MB."
         )
     return PreparedImage(target, frame.width, frame.height, converted=True)
+
+
+def _has_transparency(image: Image.Image) -> bool:
+    if image.mode in {"RGBA", "LA"}:
+        return image.getchannel("A").getextrema()[0] < 255
+    return "transparency" in image.info
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Transparent pixels onto white: Kling would otherwise render them black."""
+    if not (image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info):
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -103,13 +117,6 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     if image.mode == "CMYK":
         return image.convert("RGB")
     return image
-
-
-def _save(frame: Image.Image, target: Path) -> None:
-    if target.suffix == ".png":
-        frame.save(target, format="PNG", optimize=True)
-    else:
-        frame.save(target, format="JPEG", quality=92)
 
 
 def _named_copy(path: Path, extension: str, workdir: Path) -> Path:
