@@ -48,4 +48,8 @@ def describe_finished(finished: Finished, job: Job, elapsed: float) -> str:
     return "\n\n".join(lines)
 
 
+def failed(message: str) -> str:
+    return f"❌ **Not generated.** {message}"
+
+
 STOPPED = "⏹️ **Stopped.** The job was cancelled at fal; nothing more will be charged for it. Your inputs are untouched."

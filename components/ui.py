@@ -99,6 +99,7 @@ def _wire(demo, settings, handlers, inputs, estimate, readiness, generate, stop,
         preprocess=False,
         concurrency_limit=settings.jobs.max_concurrent,
         concurrency_id="generate",
+        show_progress_on=[video],
     )
     stop.click(handlers.stopped, outputs=job_status, cancels=[job], api_visibility="private", queue=False)
 

@@ -34,7 +34,7 @@ def fake_fal():
 def fal(fake_fal):
     """The fake, cleared of earlier requests and faults."""
     fake_fal.reset()
-    fake_fal.queue_seconds, fake_fal.run_seconds = 0.3, 0.5
+    fake_fal.queue_seconds, fake_fal.run_seconds = 0.1, 0.2
     yield fake_fal
     fake_fal.reset()
 

@@ -1,0 +1,64 @@
+"""Playwright on Debian's Chromium (Playwright cannot download its own browser here)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """Skip without a browser on a developer's machine; in CI a missing browser is a failure."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing but CI is set: install Debian's chromium package")
+        pytest.skip("Chromium not found (install Debian's chromium package to run the browser tests)")
+    return found
+
+
+@contextmanager
+def open_page(url: str, microphone_wav: Path | None = None):
+    args = list(CHROMIUM_ARGS)
+    if microphone_wav is not None:
+        args += [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={microphone_wav.resolve()}",
+        ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=args)
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 1000},
+            permissions=["microphone"] if microphone_wav is not None else [],
+        )
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("#generate")
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    return target

@@ -1,0 +1,120 @@
+"""What a visitor does, in a real Chromium: upload, record, generate, stop, get refused."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+from tests.browser import open_page, screenshot
+from tests.media_factory import probe_seconds, tone_wav
+
+ESTIMATE = "#estimate"
+STATUS = "#status"
+
+
+def expected_estimate(seconds: float, price: float = 0.115) -> str:
+    billed = max(1, math.ceil(seconds - 0.05))
+    return f"{seconds:.1f} s × ${price:g}/s ≈ ${billed * price + 1e-9:.2f}"
+
+
+def set_inputs(page, image, audio) -> None:
+    page.set_input_files("#image input[type=file]", str(image))
+    page.set_input_files("#audio input[type=file]", str(audio))
+
+
+def text_of(page, selector: str) -> str:
+    return page.inner_text(selector)
+
+
+def watch_status_until(page, done: str, seconds: float = 30) -> list[str]:
+    """Every distinct status text the visitor saw until `done` appeared."""
+    seen: list[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        current = text_of(page, STATUS)
+        if not seen or seen[-1] != current:
+            seen.append(current)
+        if done in current:
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(f"never saw {done!r}; saw {seen}")
+
+
+def video_duration(page) -> float:
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#video video'); return v && v.readyState >= 1 && v.duration > 0 }",
+        timeout=15000,
+    )
+    return page.evaluate("document.querySelector('#video video').duration")
+
+
+def test_upload_estimate_generate_and_watch(studio, fal, media):
+    fal.queue_seconds, fal.run_seconds = 1.0, 1.5
+    audio_seconds = probe_seconds(media / "speech.wav")
+    with open_page(studio) as page:
+        set_inputs(page, media / "face.png", media / "speech.wav")
+        page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('≈')", timeout=15000)
+        assert expected_estimate(audio_seconds) in text_of(page, ESTIMATE)
+        page.wait_for_function("document.querySelector('#readiness').innerText.includes('Ready')", timeout=15000)
+        page.click("#generate")
+        stages = watch_status_until(page, "Done")
+        assert any(re.search(r"Queued at fal — position \d+ in line", s) for s in stages)
+        assert any("Generating the video" in s and "Rendering frame batch" in s for s in stages)
+        assert abs(video_duration(page) - audio_seconds) < 0.3
+        assert fal.submits()[0].request_id in text_of(page, STATUS)
+        screenshot(page, "upload-path")
+
+
+def test_microphone_recording_to_video(studio, fal, media):
+    with open_page(studio, microphone_wav=media / "speech.wav") as page:
+        page.set_input_files("#image input[type=file]", str(media / "face.png"))
+        page.click('#audio button[aria-label="Record audio"]')
+        page.click("#audio button.record-button")
+        time.sleep(3)
+        page.click("#audio button.stop-button")
+        page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('≈')", timeout=15000)
+        recorded = float(re.search(r"([\d.]+) s ×", text_of(page, ESTIMATE)).group(1))
+        assert 2.5 <= recorded <= 4.5
+        page.click("#generate")
+        watch_status_until(page, "Done")
+        assert abs(video_duration(page) - recorded) < 0.5
+        sent = fal.files[fal.submits()[0].arguments["audio_url"].rsplit("/", 1)[1]]
+        assert sent.suffix == ".mp3"  # the browser's WAV was re-encoded before upload
+        screenshot(page, "microphone-path")
+
+
+def test_stop_cancels_at_fal_and_says_so(studio, fal, media):
+    fal.queue_seconds, fal.run_seconds = 0.2, 60
+    with open_page(studio) as page:
+        set_inputs(page, media / "face.png", media / "speech.wav")
+        page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('≈')", timeout=15000)
+        page.click("#generate")
+        watch_status_until(page, "Generating the video")
+        page.click("#stop")
+        watch_status_until(page, "Stopped", seconds=10)
+        deadline = time.monotonic() + 10
+        while not fal.cancels() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fal.cancels() == [f"/fal-ai/kling-video/requests/{fal.submits()[0].request_id}/cancel"]
+        screenshot(page, "stopped")
+
+
+def test_refused_input_is_explained_and_generate_still_works(studio, fal, media, tmp_path):
+    short = tone_wav(tmp_path / "short.wav", 1.0)
+    with open_page(studio) as page:
+        set_inputs(page, media / "face.png", short)
+        page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('too short')", timeout=15000)
+        page.click("#generate")
+        page.get_by_text(re.compile(r"too short: 1\.0 s\. Kling needs at least 2 s")).last.wait_for(timeout=10000)
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes('Not generated')", timeout=10000)
+        assert "too short" in text_of(page, STATUS)
+        assert "needs fixing" in text_of(page, "#readiness")
+        screenshot(page, "refused-input")
+        assert fal.seen == []
+        page.click('#audio button[aria-label="Clear"]')
+        page.set_input_files("#audio input[type=file]", str(media / "speech.wav"))
+        page.wait_for_function(f"!document.querySelector('{ESTIMATE}').innerText.includes('too short')", timeout=15000)
+        page.click("#generate")
+        watch_status_until(page, "Done")
+        assert len(fal.submits()) == 1
