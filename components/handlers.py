@@ -1,4 +1,5 @@
-"""Event handlers: the only place where domain errors become `gr.Error`.
+"""Event handlers for the estimate and the generation: the only place where
+domain errors become `gr.Error`.
 
 Handlers take Gradio's raw file payloads (the events use `preprocess=False`),
 so a file Gradio itself cannot decode still reaches our checks and gets a
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import shutil
 import tempfile
 import time
@@ -21,35 +21,35 @@ import gradio as gr
 
 from components import status
 from components.backends.base import Backend, Finished
+from components.budget import SessionSpend, check_budget
 from components.errors import InputRejected, StudioError
+from components.gradio_edge import UNEXPECTED, as_gradio_error, file_path, log_unexpected
+from components.history import Run, RunCache, fingerprint, now_iso
 from components.jobs import Job, prepare_job, quote
 from components.settings import Settings
-
-log = logging.getLogger("kling_studio")
-
-UNEXPECTED = "Something went wrong inside the app. Your inputs are untouched — please try again."
-
 
 @dataclass(frozen=True)
 class Handlers:
     settings: Settings
     backends: dict[str, Backend] = field(repr=False)
+    # Identical inputs re-use a finished video instead of paying twice.
+    finished_runs: RunCache = field(default_factory=RunCache, repr=False)
 
     def estimate_cost(self, audio: Any, model: str) -> str:
         """Live estimate from the audio header: duration × price, and any reason Generate would refuse."""
-        with _as_gradio_error():
-            return status.describe_quote(quote(_path(audio), self.settings.model(model)))
+        with as_gradio_error():
+            return status.describe_quote(quote(file_path(audio), self.settings.model(model)))
 
     def readiness(self, image: Any, audio: Any, model: str, fal_key: str) -> str:
         """One line under Generate: what is still missing before a click can succeed."""
         missing = []
-        if not _path(image):
+        if not file_path(image):
             missing.append("a portrait image")
-        if not _path(audio):
+        if not file_path(audio):
             missing.append("a voice clip")
         backend = self.backends.get(model)
         if backend is not None and not backend.has_key((fal_key or "").strip() or None):
-            missing.append("a fal key (paste yours in “Your fal key”)")
+            missing.append("a fal key (paste yours in “Your fal key”) or the Local preview model")
         if missing:
             return "To generate, add " + ", ".join(missing) + "."
         if self._audio_problem(audio, model):
@@ -57,50 +57,86 @@ class Handlers:
         return "Ready — press **Generate**."
 
     async def generate(
-        self, image: Any, audio: Any, prompt: str, model: str, fal_key: str
-    ) -> AsyncIterator[tuple[Any, str]]:
+        self, image: Any, audio: Any, prompt: str, model: str, fal_key: str, spent: SessionSpend | None = None
+    ) -> AsyncIterator[tuple[Any, str, Any]]:
         """Check and convert the inputs, run the job, stream its status, return the video.
 
         A failure is said twice on purpose: in the status box, which stays on the
         page, and as `gr.Error`, which is what API callers receive.
         """
         try:
-            async for update in self._generate(image, audio, prompt, model, fal_key):
+            async for update in self._generate(image, audio, prompt, model, fal_key, spent or SessionSpend()):
                 yield update
         except StudioError as exc:
-            yield gr.skip(), status.failed(str(exc))
+            yield gr.skip(), status.failed(str(exc)), gr.skip()
             raise gr.Error(str(exc), print_exception=False) from None
         except Exception as exc:
-            # Only the type: the exception may hold an HTTP request with the key in its headers.
-            log.error("unexpected %s while generating", type(exc).__name__)
-            yield gr.skip(), status.failed(UNEXPECTED)
+            log_unexpected(exc, "generating")
+            yield gr.skip(), status.failed(UNEXPECTED), gr.skip()
             raise gr.Error(UNEXPECTED, print_exception=False) from None
-
-    async def _generate(self, image, audio, prompt, model, fal_key) -> AsyncIterator[tuple[Any, str]]:
-        started = time.monotonic()
-        chosen = self.settings.model(model)
-        visitor_key = self._visitor_key(fal_key)
-        yield None, status.checking(chosen.label)
-        workdir = Path(tempfile.mkdtemp(prefix="kling-job-"))
-        try:
-            job = await asyncio.to_thread(prepare_job, _path(image), _path(audio), prompt, chosen, workdir)
-            async with contextlib.aclosing(self.backends[model].run(job, visitor_key)) as events:
-                async for event in events:
-                    yield self._render(event, job, time.monotonic() - started)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     def stopped(self) -> str:
         return status.STOPPED
 
-    def _render(self, event, job: Job, elapsed: float) -> tuple[Any, str]:
-        if isinstance(event, Finished):
-            return str(event.video), status.describe_finished(event, job, elapsed)
-        return gr.skip(), status.describe_progress(event, job, elapsed)
+    async def _generate(self, image, audio, prompt, model, fal_key, spent: SessionSpend):
+        started = time.monotonic()
+        chosen = self.settings.model(model)
+        visitor_key = self._visitor_key(fal_key)
+        yield None, status.checking(chosen.label), gr.skip()
+        workdir = Path(tempfile.mkdtemp(prefix="kling-job-"))
+        try:
+            job = await asyncio.to_thread(prepare_job, file_path(image), file_path(audio), prompt, chosen, workdir)
+            same_inputs = await asyncio.to_thread(
+                fingerprint, Path(file_path(image)), Path(file_path(audio)), job.prompt, chosen.endpoint
+            )
+            earlier = self._earlier_run(same_inputs)
+            if earlier is not None:
+                yield earlier.video_path, status.reused(earlier.run), earlier.run.entry()
+                return
+            on_owner_budget = chosen.backend == "fal" and visitor_key is None and chosen.price_per_second > 0
+            async for update in self._run_job(job, visitor_key, spent if on_owner_budget else None, started):
+                if isinstance(update, Run):
+                    self.finished_runs.put(same_inputs, update)
+                else:
+                    yield update
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    async def _run_job(self, job: Job, visitor_key: str | None, spent: SessionSpend | None, started: float):
+        """Yield the page's updates, the last one with the video; then the `Run` for the cache."""
+        if spent is not None:
+            check_budget(job.estimate, spent, self.settings.budget)
+            spent.reserve(job.estimate)
+        finished = None
+        try:
+            async with contextlib.aclosing(self.backends[job.endpoint].run(job, visitor_key)) as events:
+                async for event in events:
+                    elapsed = time.monotonic() - started
+                    if not isinstance(event, Finished):
+                        yield gr.skip(), status.describe_progress(event, job, elapsed), gr.skip()
+                        continue
+                    finished = event
+                    run = Run(job.endpoint, job.model.label, event.seconds, event.cost, event.request_id,
+                              event.video.name, now_iso())
+                    yield str(event.video), status.describe_finished(event, job, elapsed), run.entry()
+                    yield run
+        finally:
+            if spent is not None and finished is None:
+                spent.release(job.estimate)
+        if spent is not None:
+            spent.settle(job.estimate, finished.seconds, finished.cost)
+
+    def _earlier_run(self, same_inputs: str):
+        run = self.finished_runs.get(same_inputs)
+        if run is None:
+            return None
+        backend = self.backends.get(run.endpoint)
+        video = Path(getattr(backend, "output_dir", "")) / run.video
+        return _Reuse(run, str(video)) if video.is_file() else None
 
     def _audio_problem(self, audio: Any, model: str) -> str | None:
         try:
-            return quote(_path(audio), self.settings.model(model)).problem
+            return quote(file_path(audio), self.settings.model(model)).problem
         except StudioError as exc:
             return str(exc)
 
@@ -111,21 +147,7 @@ class Handlers:
         return key
 
 
-@contextlib.contextmanager
-def _as_gradio_error():
-    """StudioError → its own sentence; anything else → a generic one, logged by type only."""
-    try:
-        yield
-    except StudioError as exc:
-        raise gr.Error(str(exc), print_exception=False) from None
-    except Exception as exc:
-        # Only the type: the exception may hold an HTTP request with the key in its headers.
-        log.error("unexpected %s in a handler", type(exc).__name__)
-        raise gr.Error(UNEXPECTED, print_exception=False) from None
-
-
-def _path(payload: Any) -> str | None:
-    """A raw file payload from Gradio (dict with `path`) or a plain path."""
-    if isinstance(payload, dict):
-        return payload.get("path")
-    return payload or None
+@dataclass(frozen=True)
+class _Reuse:
+    run: Run
+    video_path: str

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from components.errors import InputRejected, SettingsError
+from components.settings_fields import FieldReader
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "space.yaml"
 
@@ -42,12 +43,16 @@ class Limits:
     prompt_max_chars: int
 
 
+BACKENDS = ("fal", "preview")
+
+
 @dataclass(frozen=True)
 class Model:
     endpoint: str
     label: str
     price_per_second: float
     limits: Limits
+    backend: str = "fal"
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,29 @@ class Jobs:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """What one request and one visitor session may spend of the owner's key."""
+
+    max_seconds_per_request: float
+    max_dollars_per_request: float
+    max_seconds_per_session: float
+    max_dollars_per_session: float
+
+
+@dataclass(frozen=True)
 class Settings:
     models: tuple[Model, ...]
     default_model: str
     jobs: Jobs
     allow_visitor_keys: bool
+    budget: Budget
+
+    def default_for(self, server_has_key: bool) -> str:
+        """Without a server key the local preview is the default, so Generate works at once."""
+        if server_has_key:
+            return self.default_model
+        previews = [m.endpoint for m in self.models if m.backend == "preview"]
+        return previews[0] if previews else self.default_model
 
     def model(self, endpoint: str) -> Model:
         for model in self.models:
@@ -83,7 +106,7 @@ def load_settings(path: str | Path = DEFAULT_PATH) -> Settings:
 
 
 def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
-    reader = _Reader(source)
+    reader = FieldReader(source)
     root = reader.mapping(raw, "")
     default_limits = _limits(reader, reader.mapping(reader.get(root, "limits", ""), "limits"), "limits", None)
     model_list = reader.get(root, "models", "")
@@ -106,10 +129,12 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
     allow = reader.get(keys_raw, "allow_visitor_keys", "keys")
     if not isinstance(allow, bool):
         raise reader.error("keys.allow_visitor_keys", "must be true or false", allow)
-    return Settings(models=models, default_model=default_model, jobs=jobs, allow_visitor_keys=allow)
+    budget_raw = reader.mapping(reader.get(root, "budget", ""), "budget")
+    budget = Budget(**{name: reader.number(budget_raw, name, "budget", minimum=0) for name in Budget.__annotations__})
+    return Settings(models=models, default_model=default_model, jobs=jobs, allow_visitor_keys=allow, budget=budget)
 
 
-def _model(reader: _Reader, raw: dict, where: str, default_limits: Limits) -> Model:
+def _model(reader: FieldReader, raw: dict, where: str, default_limits: Limits) -> Model:
     override = raw.get("limits")
     limits = default_limits
     if override is not None:
@@ -119,10 +144,11 @@ def _model(reader: _Reader, raw: dict, where: str, default_limits: Limits) -> Mo
         label=reader.text(raw, "label", where),
         price_per_second=reader.number(raw, "price_per_second", where, minimum=0),
         limits=limits,
+        backend=reader.choice(raw, "backend", where, BACKENDS, default="fal"),
     )
 
 
-def _limits(reader: _Reader, raw: dict, where: str, base: Limits | None) -> Limits:
+def _limits(reader: FieldReader, raw: dict, where: str, base: Limits | None) -> Limits:
     """Read a limits block; with a `base`, fields left out keep the base's values."""
 
     def section(name: str, fallback: Any) -> dict:
@@ -154,47 +180,3 @@ def _limits(reader: _Reader, raw: dict, where: str, base: Limits | None) -> Limi
     prompt_source = raw if "prompt_max_chars" in raw or base is None else vars(base)
     prompt_max = reader.number(prompt_source, "prompt_max_chars", where, minimum=1, integer=True)
     return Limits(image=image, audio=audio, prompt_max_chars=int(prompt_max))
-
-
-class _Reader:
-    """Typed field access that names the offending field in its errors."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def error(self, field: str, problem: str, value: Any) -> SettingsError:
-        return SettingsError(f"{self.source}: `{field}` {problem} (found {value!r})")
-
-    def get(self, raw: dict, name: str, where: str) -> Any:
-        if name not in raw:
-            raise SettingsError(f"{self.source}: `{_join(where, name)}` is missing")
-        return raw[name]
-
-    def mapping(self, value: Any, where: str) -> dict:
-        if not isinstance(value, dict):
-            raise self.error(where or "(top level)", "must be a mapping of settings", value)
-        return value
-
-    def text(self, raw: dict, name: str, where: str) -> str:
-        value = self.get(raw, name, where)
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(_join(where, name), "must be a non-empty string", value)
-        return value
-
-    def number(self, raw: dict, name: str, where: str, minimum: float, integer: bool = False) -> float:
-        value = self.get(raw, name, where)
-        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not numeric or (integer and value != int(value)) or value < minimum:
-            kind = "a whole number" if integer else "a number"
-            raise self.error(_join(where, name), f"must be {kind} ≥ {minimum:g}", value)
-        return float(value)
-
-    def formats(self, raw: dict, where: str) -> tuple[str, ...]:
-        value = self.get(raw, "formats", where)
-        if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
-            raise self.error(_join(where, "formats"), "must be a non-empty list of file extensions", value)
-        return tuple(v.lower().lstrip(".") for v in value)
-
-
-def _join(where: str, name: str) -> str:
-    return f"{where}.{name}" if where else name

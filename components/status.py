@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from components.backends.base import Finished, Progress
+from components.backends.preview_render import PREVIEW_LABEL
+from components.history import Run
 from components.jobs import Job, Quote
 from components.pricing import format_dollars
 
@@ -43,9 +45,26 @@ def describe_finished(finished: Finished, job: Job, elapsed: float) -> str:
         f"✅ **Done in {elapsed:.0f} s.** Video: {finished.seconds:.1f} s · "
         f"actual cost {format_dollars(finished.cost)} ({job.model.label})",
     ]
+    if job.model.backend == "preview":
+        lines.append(f"**{PREVIEW_LABEL}.** Choose a Kling model (with a fal key) for the real thing.")
     if finished.request_id:
         lines.append(f"Request id: `{finished.request_id}`")
     return "\n\n".join(lines)
+
+
+def reused(run: Run) -> str:
+    when = run.finished_at[11:16]
+    ident = f" (request id `{run.request_id}`)" if run.request_id else ""
+    return (
+        f"♻️ **Re-used an earlier video.** Same portrait, voice, prompt and model as the run at {when} UTC{ident} — "
+        "nothing was spent this time."
+    )
+
+
+def reopened(run: Run, recovered: bool) -> str:
+    how = "Recovered from fal's stored result; nothing was charged again." if recovered else "Re-opened from your history."
+    ident = f" Request id: `{run.request_id}`." if run.request_id else ""
+    return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_dollars(run.cost)}.{ident}"
 
 
 def failed(message: str) -> str:

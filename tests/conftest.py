@@ -15,6 +15,7 @@ import pytest
 from gradio_client import Client
 
 from app import build_demo
+from components.history import RunCache
 from tests import media_factory
 from tests.fake_fal import FakeFal, FakeFalServer
 from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
@@ -30,20 +31,26 @@ def fake_fal():
         yield running
 
 
+@pytest.fixture(scope="session")
+def finished_runs():
+    return RunCache()
+
+
 @pytest.fixture
-def fal(fake_fal):
-    """The fake, cleared of earlier requests and faults."""
+def fal(fake_fal, finished_runs):
+    """The fake, cleared of earlier requests and faults; the app forgets earlier videos."""
     fake_fal.reset()
+    finished_runs.clear()
     fake_fal.queue_seconds, fake_fal.run_seconds = 0.1, 0.2
     yield fake_fal
     fake_fal.reset()
 
 
 @pytest.fixture(scope="session")
-def studio(fake_fal):
+def studio(fake_fal, finished_runs, tmp_path_factory):
     """The app with a server key, as a Space with FAL_KEY set."""
     settings = fast_settings()
-    demo = build_demo(settings, server_key=SERVER_KEY)
+    demo = build_demo(settings, server_key=SERVER_KEY, output_dir=tmp_path_factory.mktemp("videos"), finished_runs=finished_runs)
     url = launch_local(demo, settings)
     yield url
     demo.close()

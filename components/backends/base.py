@@ -28,6 +28,8 @@ class Finished:
 
 
 class Backend(Protocol):
+    output_dir: Path
+
     def run(self, job: Job, visitor_key: str | None) -> AsyncIterator[Progress | Finished]:
         """Yield progress while the job runs, then one `Finished`; raise `StudioError` on failure."""
         ...

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator
@@ -20,12 +19,12 @@ import httpx
 
 from components.backends.base import Finished, Progress
 from components.backends.fal_errors import explain
-from components.errors import MissingKey, RemoteFailure
+from components.backends.download import default_output_dir, download_video
+from components.errors import InputRejected, MissingKey
 from components.jobs import Job
 from components.pricing import actual_cost
 
 _LOG_LINES_SHOWN = 5
-_DOWNLOAD_CHUNK = 1 << 16
 NO_KEY_MESSAGE = (
     "No fal key is available. Paste your own key (from https://fal.ai/dashboard/keys) into "
     "“Your fal key”, or, if you run this app, set FAL_KEY in the environment or as a Space secret."
@@ -37,7 +36,7 @@ class FalBackend:
     server_key: str | None = field(default=None, repr=False)
     poll_interval: float = 2.0
     timeout: float = 900.0
-    output_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="kling-videos-")))
+    output_dir: Path = field(default_factory=lambda: default_output_dir())
 
     def has_key(self, visitor_key: str | None) -> bool:
         return bool((visitor_key or "").strip() or self.server_key)
@@ -64,12 +63,26 @@ class FalBackend:
                     result = update
             request_id = request_ids[0] if request_ids else None
             yield Progress("downloading", request_id=request_id)
-            video = await self._download(result, request_id)
+            video = await download_video(result, self.output_dir / f"{request_id or 'video'}.mp4", request_id)
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise explain(exc, request_ids[0] if request_ids else None, self.timeout) from None
-        seconds = _video_seconds(result, job)
+        seconds = _video_seconds(result, job.estimate.seconds)
         cost = actual_cost(seconds, job.model.price_per_second)
         yield Finished(video=video, seconds=seconds, cost=cost, request_id=request_id)
+
+    async def recover(self, endpoint: str, request_id: str, visitor_key: str | None, price: float) -> Finished:
+        """Fetch a finished job's stored result again: reading a result is free at fal."""
+        client = self.client_for(visitor_key)
+        try:
+            state = await client.status(endpoint, request_id)
+            if not isinstance(state, fal_client.Completed):
+                raise InputRejected(f"Job {request_id} is still running at fal; recover it once it has finished.")
+            result = await client.result(endpoint, request_id)
+            video = await download_video(result, self.output_dir / f"{request_id}.mp4", request_id)
+        except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
+            raise explain(exc, request_id, self.timeout) from None
+        seconds = _video_seconds(result, 0.0)
+        return Finished(video=video, seconds=seconds, cost=actual_cost(seconds, price), request_id=request_id)
 
     async def _follow(self, client, endpoint: str, arguments: dict, request_ids: list[str]):
         """Run `subscribe` as a task and turn its callbacks into yielded Progress."""
@@ -108,27 +121,6 @@ class FalBackend:
             with contextlib.suppress(Exception):
                 await asyncio.shield(client.cancel(endpoint, request_ids[0]))
 
-    async def _download(self, result: dict, request_id: str | None) -> Path:
-        """A local copy: Gradio will not fetch loopback URLs, and it outlives fal's retention."""
-        try:
-            url = result["video"]["url"]
-        except (KeyError, TypeError):
-            raise RemoteFailure("fal finished the job but returned no video", request_id) from None
-        target = self.output_dir / f"{request_id or 'video'}.mp4"
-        # A plain client: the video URL is public and must not receive the fal key.
-        async with httpx.AsyncClient(timeout=120, follow_redirects=True) as http:
-            async with http.stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise RemoteFailure(
-                        f"fal made the video but downloading it failed (HTTP {response.status_code}). "
-                        f"It may still be at {url}",
-                        request_id,
-                    )
-                with target.open("wb") as out:
-                    async for chunk in response.aiter_bytes(_DOWNLOAD_CHUNK):
-                        out.write(chunk)
-        return target
-
 
 def _progress(status: fal_client.Status, request_ids: list[str]) -> Progress | None:
     request_id = request_ids[0] if request_ids else None
@@ -140,8 +132,8 @@ def _progress(status: fal_client.Status, request_ids: list[str]) -> Progress | N
     return None
 
 
-def _video_seconds(result: dict, job: Job) -> float:
+def _video_seconds(result: dict, fallback: float) -> float:
     duration = result.get("duration") if isinstance(result, dict) else None
     if isinstance(duration, (int, float)) and duration > 0:
         return float(duration)
-    return job.estimate.seconds
+    return fallback

@@ -1,0 +1,36 @@
+"""The "Local preview" model: a video made on this machine, free and offline.
+
+It lets a newcomer see the whole flow with no fal key, and a Space stay useful
+before its owner has set one. It is labelled as a preview in the page and in
+every frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator
+
+from components.backends.base import Finished, Progress
+from components.backends.preview_render import render_preview
+from components.errors import RemoteFailure
+from components.jobs import Job
+
+
+@dataclass(frozen=True)
+class PreviewBackend:
+    output_dir: Path
+
+    def has_key(self, visitor_key: str | None) -> bool:
+        return True
+
+    async def run(self, job: Job, visitor_key: str | None) -> AsyncIterator[Progress | Finished]:
+        yield Progress("rendering")
+        target = self.output_dir / f"preview-{uuid.uuid4().hex[:12]}.mp4"
+        try:
+            seconds = await asyncio.to_thread(render_preview, job.image, job.audio, target)
+        except (OSError, RuntimeError) as exc:
+            raise RemoteFailure(f"The local preview could not be rendered ({type(exc).__name__})") from None
+        yield Finished(video=target, seconds=seconds, cost=0.0, request_id=None)
