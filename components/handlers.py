@@ -86,17 +86,20 @@ class Handlers:
         workdir = Path(tempfile.mkdtemp(prefix="kling-job-"))
         try:
             job = await asyncio.to_thread(prepare_job, file_path(image), file_path(audio), prompt, chosen, workdir)
-            same_inputs = await asyncio.to_thread(
-                fingerprint, Path(file_path(image)), Path(file_path(audio)), job.prompt, chosen.endpoint
-            )
-            earlier = self._earlier_run(same_inputs)
-            if earlier is not None:
-                yield earlier.video_path, status.reused(earlier.run), earlier.run.entry()
-                return
+            same_inputs = None
+            if chosen.backend == "fal":  # only paid runs are worth re-using; a preview is re-rendered
+                same_inputs = await asyncio.to_thread(
+                    fingerprint, Path(file_path(image)), Path(file_path(audio)), job.prompt, chosen.endpoint
+                )
+                earlier = self._earlier_run(same_inputs)
+                if earlier is not None:
+                    yield earlier.video_path, status.reused(earlier.run), earlier.run.entry()
+                    return
             on_owner_budget = chosen.backend == "fal" and visitor_key is None and chosen.price_per_second > 0
             async for update in self._run_job(job, visitor_key, spent if on_owner_budget else None, started):
                 if isinstance(update, Run):
-                    self.finished_runs.put(same_inputs, update)
+                    if same_inputs is not None:
+                        self.finished_runs.put(same_inputs, update)
                 else:
                     yield update
         finally:

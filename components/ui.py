@@ -74,11 +74,11 @@ def build_page(settings: Settings, server_has_key: bool) -> Page:
                 generate = gr.Button("Generate", variant="primary", elem_id="generate")
                 stop = gr.Button("Stop", variant="stop", elem_id="stop")
             readiness = gr.Markdown(elem_id="readiness")
+            _examples(image, audio, prompt)
         with gr.Column():
             video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=420)
             job_status = gr.Markdown(label="Status", elem_id="status")
             history, history_list, reopen, request_id, recover = _history_panel()
-    _examples(image, audio, prompt)
     return Page(
         image, audio, prompt, model, fal_key, estimate, generate, stop, readiness, video, job_status,
         history, history_list, reopen, request_id, recover,

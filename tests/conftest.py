@@ -70,3 +70,13 @@ def media(tmp_path_factory) -> Path:
     media_factory.portrait(folder / "face.png")
     return folder
 
+
+
+@pytest.fixture(scope="session")
+def keyless(fake_fal, tmp_path_factory):
+    """The app as a fresh clone runs it: no FAL_KEY anywhere."""
+    settings = fast_settings()
+    demo = build_demo(settings, server_key=None, output_dir=tmp_path_factory.mktemp("keyless-videos"))
+    url = launch_local(demo, settings)
+    yield url
+    demo.close()

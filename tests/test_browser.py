@@ -118,3 +118,24 @@ def test_refused_input_is_explained_and_generate_still_works(studio, fal, media,
         page.click("#generate")
         watch_status_until(page, "Done")
         assert len(fal.submits()) == 1
+
+
+def test_keyless_page_previews_and_remembers_across_a_reload(keyless, fal, media):
+    audio_seconds = probe_seconds(media / "speech.wav")
+    with open_page(keyless) as page:
+        set_inputs(page, media / "face.png", media / "speech.wav")
+        page.wait_for_function("document.querySelector('#readiness').innerText.includes('Ready')", timeout=15000)
+        page.click("#generate")
+        watch_status_until(page, "Done")
+        assert "Preview — rendered locally, not Kling" in text_of(page, STATUS)
+        assert abs(video_duration(page) - audio_seconds) < 0.3
+        page.reload()
+        page.wait_for_selector("#generate")
+        page.click("#history input")
+        option = page.get_by_role("option", name=re.compile(r"Local preview \(not Kling\) · \d+\.\d s · \$0\.00"))
+        option.first.click()
+        page.click("#reopen")
+        watch_status_until(page, "Re-opened from your history")
+        assert abs(video_duration(page) - audio_seconds) < 0.3
+        screenshot(page, "preview-history")
+    assert fal.seen == []

@@ -27,7 +27,8 @@ from components.pricing import actual_cost
 _LOG_LINES_SHOWN = 5
 NO_KEY_MESSAGE = (
     "No fal key is available. Paste your own key (from https://fal.ai/dashboard/keys) into "
-    "“Your fal key”, or, if you run this app, set FAL_KEY in the environment or as a Space secret."
+    "“Your fal key”, choose the free “Local preview” model, or, if you run this app, set FAL_KEY "
+    "in the environment or as a Space secret."
 )
 
 

@@ -21,7 +21,7 @@ LONG_SIDE = 480
 # Loudness is quantised to this many mouth positions; each is drawn once and reused.
 LEVELS = 12
 # Where a centred portrait's mouth usually sits, as fractions of width and height.
-MOUTH_X, MOUTH_Y, MOUTH_W = 0.5, 0.68, 0.16
+MOUTH_X, MOUTH_Y, MOUTH_W = 0.5, 0.62, 0.16
 
 
 def render_preview(image_path: Path, audio_path: Path, target: Path) -> float:
