@@ -69,7 +69,7 @@ def build_page(settings: Settings, server_has_key: bool) -> Page:
             )
             prompt = gr.Textbox(label="Prompt (optional)", value=".", max_lines=4, elem_id="prompt")
             fal_key = _key_box(settings, server_has_key)
-            estimate = gr.Markdown("**Estimated cost:** add a voice clip to see it.", elem_id="estimate")
+            estimate = gr.Markdown("**Estimated cost:** add a voice clip to see it.", label="Estimate", elem_id="estimate")
             with gr.Row():
                 generate = gr.Button("Generate", variant="primary", elem_id="generate")
                 stop = gr.Button("Stop", variant="stop", elem_id="stop")
@@ -94,6 +94,7 @@ def _key_box(settings: Settings, server_has_key: bool):
     ):
         return gr.Textbox(
             label="Your fal key",
+            value="",
             type="password",
             placeholder="Leave empty to use the app's key" if server_has_key else "fal key id:secret",
             info=KEY_HELP,
