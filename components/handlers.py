@@ -35,10 +35,15 @@ class Handlers:
     # Identical inputs re-use a finished video instead of paying twice.
     finished_runs: RunCache = field(default_factory=RunCache, repr=False)
 
-    def estimate_cost(self, audio: Any, model: str) -> str:
+    async def estimate_cost(self, audio: Any, model: str) -> str:
         """Live estimate from the audio header: duration × price, and any reason Generate would refuse."""
         with as_gradio_error():
-            return status.describe_quote(quote(file_path(audio), self.settings.model(model)))
+            chosen, path = self.settings.model(model), file_path(audio)
+            # The header read is a fraction of a millisecond: done on the event loop, no thread hop.
+            found = quote(path, chosen, header_only=True)
+            if found is None:
+                found = await asyncio.to_thread(quote, path, chosen)
+            return status.describe_quote(found)
 
     def readiness(self, image: Any, audio: Any, model: str, fal_key: str) -> str:
         """One line under Generate: what is still missing before a click can succeed."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from components.errors import InputRejected
-from components.media.audio import check_duration, prepare_audio, probe_audio
+from components.media.audio import check_duration, prepare_audio, probe_audio, probe_header
 from components.media.image import prepare_image
 from components.pricing import Estimate, estimate
 from components.settings import Model
@@ -64,11 +64,17 @@ class Quote:
     problem: str | None
 
 
-def quote(audio: str | None, model: Model) -> Quote:
-    """Header probe only, so it is instant even for a five-minute file."""
+def quote(audio: str | None, model: Model, header_only: bool = False) -> Quote | None:
+    """Never decodes the audio, so it is instant even for a five-minute file.
+
+    With `header_only`, returns None for containers whose header mutagen cannot
+    read; the caller then runs the ffprobe path off the event loop.
+    """
     if not audio:
         raise InputRejected("Add a voice clip to see the cost.")
-    info = probe_audio(audio)
+    info = probe_header(audio) if header_only else probe_audio(audio)
+    if info is None:
+        return None
     try:
         check_duration(info, model.limits.audio)
         problem = None

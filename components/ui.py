@@ -139,7 +139,8 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: Any):
         "run_history": False,
         "max_file_size": MAX_UPLOAD,
         "theme": gr.themes.Soft(),
-        "mcp_server": importlib.util.find_spec("mcp") is not None,
+        # On wherever gradio[mcp] is installed, unless Gradio's own GRADIO_MCP_SERVER says otherwise.
+        "mcp_server": None if "GRADIO_MCP_SERVER" in os.environ else importlib.util.find_spec("mcp") is not None,
     }
     options.update(overrides)
     return demo.launch(**options)

@@ -8,45 +8,27 @@ uploaded voice into an mp4 exactly as long as the audio.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import itertools
-import socket
-import subprocess
+import json
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import FileResponse, JSONResponse
-from PIL import Image
+from fastapi.responses import JSONResponse
 
-from tests.media_factory import probe_seconds
+from tests.fake_fal_http import CutShort, FakeFalServer, error_response
+from tests.fake_fal_model import render_video
+from tests.fake_fal_records import FakeJob, Seen, job_stats
+from tests.fake_fal_storage import FakeStorage
 
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    key: str | None
+__all__ = ["FakeFal", "FakeFalServer", "FakeJob", "Seen"]
 
 
 @dataclass
-class FakeJob:
-    request_id: str
-    endpoint: str
-    key: str
-    arguments: dict
-    submitted: float
-    cancelled: bool = False
-
-
-@dataclass
-class FakeFal:
+class FakeFal(FakeStorage):
     valid_keys: set[str] = field(default_factory=set)
     queue_seconds: float = 0.3
     run_seconds: float = 0.5
@@ -56,6 +38,9 @@ class FakeFal:
     files: dict[str, Path] = field(default_factory=dict)
     uploaders: dict[str, str] = field(default_factory=dict)
     submit_attempts: int = 0
+    # The benchmark's fake model returns this one video, so rendering costs the fake nothing.
+    fixed_video: Path | None = None
+    fixed_video_seconds: float = 5.0
     base_url: str = ""
 
     def __post_init__(self):
@@ -104,6 +89,8 @@ class FakeFal:
             return self._initiate(key, request)
         if path == "/files/upload" and method == "POST":
             return self._store(key, body, request.headers.get("x-fal-file-name", "upload.bin"))
+        if path == "/_fake/stats":
+            return JSONResponse(self.stats())
         if path.startswith("/files/"):
             return self._serve_file(method, path, body)
         if "/requests/" in path:
@@ -115,7 +102,7 @@ class FakeFal:
             return self._result(request_id)
         if method == "POST":
             return self._submit(path.lstrip("/"), key, request, body)
-        return _error(404, "Not found")
+        return error_response(404, "Not found")
 
     def _key_of(self, request: Request) -> str | None:
         header = request.headers.get("authorization", "")
@@ -127,48 +114,10 @@ class FakeFal:
     def _authorized(self, key: str | None, fault: str) -> Response | None:
         forced = self.faults.get(fault)
         if forced:
-            return _error(int(forced), "Forced failure by the fake")
+            return error_response(int(forced), "Forced failure by the fake")
         if key not in self.valid_keys:
-            return _error(401, "Invalid Key Authorization header format or key")
+            return error_response(401, "Invalid Key Authorization header format or key")
         return None
-
-    def _token(self, key: str | None) -> Response:
-        refused = self._authorized(key, "token_status")
-        if refused:
-            return refused
-        token = f"tok-{next(self._ids)}"
-        self._tokens[token] = key
-        expires = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
-        return JSONResponse({"token": token, "token_type": "Bearer", "base_url": self.base_url, "expires_at": expires})
-
-    def _initiate(self, key: str | None, request: Request) -> Response:
-        refused = self._authorized(key, "token_status")
-        if refused:
-            return refused
-        name = f"{next(self._ids)}-upload.bin"
-        return JSONResponse({"upload_url": f"{self.base_url}/files/{name}", "file_url": f"{self.base_url}/files/{name}"})
-
-    def _store(self, key: str | None, body: bytes, name: str) -> Response:
-        if key is None:
-            return _error(401, "Invalid upload token")
-        stored = f"{next(self._ids)}-{Path(name).name}"
-        target = self._dir / stored
-        target.write_bytes(body)
-        self.files[stored] = target
-        self.uploaders[stored] = key
-        return JSONResponse({"access_url": f"{self.base_url}/files/{stored}"})
-
-    def _serve_file(self, method: str, path: str, body: bytes) -> Response:
-        name = path.removeprefix("/files/")
-        if method == "PUT":
-            (self._dir / name).write_bytes(body)
-            self.files[name] = self._dir / name
-            return Response(status_code=200)
-        if name.endswith(".mp4") and self.faults.get("video_status"):
-            return _error(int(self.faults["video_status"]), "Gone")
-        if name not in self.files:
-            return _error(404, "No such file")
-        return FileResponse(self.files[name])
 
     def _submit(self, endpoint: str, key: str | None, request: Request, body: bytes) -> Response:
         self.submit_attempts += 1
@@ -193,11 +142,13 @@ class FakeFal:
     def _status(self, request_id: str) -> Response:
         job = self.jobs.get(request_id)
         if job is None:
-            return _error(404, "Request not found")
+            return error_response(404, "Request not found")
         age = time.monotonic() - job.submitted
+        job.status_requests += 1
         if self.faults.pop("reset_next_status", None):
-            return _CutShort()
+            return CutShort()
         if job.cancelled or (age >= self.queue_seconds + self.run_seconds and not self.faults.get("never_complete")):
+            job.completion_seen = job.completion_seen or time.monotonic()
             return JSONResponse({"status": "COMPLETED", "logs": [], "metrics": {}})
         if age < self.queue_seconds:
             return JSONResponse({"status": "IN_QUEUE", "queue_position": 2 if age < self.queue_seconds / 2 else 0})
@@ -207,19 +158,19 @@ class FakeFal:
     def _cancel(self, request_id: str) -> Response:
         job = self.jobs.get(request_id)
         if job is None:
-            return _error(404, "Request not found")
+            return error_response(404, "Request not found")
         job.cancelled = True
         return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202)
 
     def _result(self, request_id: str) -> Response:
         job = self.jobs.get(request_id)
         if job is None:
-            return _error(404, "Request not found")
+            return error_response(404, "Request not found")
         if job.cancelled:
-            return _error(400, "Request was cancelled")
+            return error_response(400, "Request was cancelled")
         if self.faults.get("result_status"):
             detail = self.faults.get("result_detail", "Internal error")
-            return _error(int(self.faults["result_status"]), detail, request_id)
+            return error_response(int(self.faults["result_status"]), detail, request_id)
         video, seconds = self._render(job)
         url = f"{self.base_url}/files/{video.name}"
         return JSONResponse(
@@ -229,63 +180,16 @@ class FakeFal:
             }
         )
 
+    def stats(self) -> dict:
+        """For the benchmark, which runs the fake in another process."""
+        return job_stats(self)
+
     def _render(self, job: FakeJob) -> tuple[Path, float]:
-        """The fake model: the uploaded portrait as a small mp4 exactly as long as the uploaded audio."""
-        audio = self._uploaded(job.arguments["audio_url"])
-        image = self._uploaded(job.arguments["image_url"])
-        seconds = round(probe_seconds(audio), 2)
-        digest = hashlib.sha1(audio.read_bytes() + image.read_bytes()).hexdigest()[:12]
-        video = self._dir / f"{digest}.mp4"
-        if not video.exists():
-            still = self._dir / f"{digest}.png"  # ffmpeg cannot loop every format fal takes (GIF)
-            Image.open(image).convert("RGB").save(still)
-            subprocess.run(
-                ["ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-framerate", "10", "-i", str(still),
-                 "-i", str(audio), "-t", f"{seconds}", "-vf", "scale=320:-2,format=yuv420p",
-                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-c:a", "aac", str(video)],
-                check=True,
-            )
+        if self.fixed_video is not None:
+            self.files[self.fixed_video.name] = self.fixed_video
+            return self.fixed_video, self.fixed_video_seconds
+        video, seconds = render_video(
+            self._uploaded(job.arguments["image_url"]), self._uploaded(job.arguments["audio_url"]), self._dir
+        )
         self.files[video.name] = video
         return video, seconds
-
-    def _uploaded(self, url: str) -> Path:
-        return self.files[url.rsplit("/", 1)[1]]
-
-
-def _error(status: int, detail: object, request_id: str | None = None) -> Response:
-    # 5xx answers carry x-fal-request-id so fal_client does not retry them as gateway errors.
-    headers = {"x-fal-request-id": request_id or "none"}
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-
-
-class _CutShort(Response):
-    """Promises a body, sends half, then drops the connection: a reset mid-poll."""
-
-    async def __call__(self, scope, receive, send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
-        await send({"type": "http.response.body", "body": b'{"status": "IN_', "more_body": True})
-        raise ConnectionResetError("fake fal dropped the connection")
-
-
-class FakeFalServer:
-    """Runs a FakeFal on a loopback port in a background thread."""
-
-    def __init__(self, fake: FakeFal):
-        self.fake = fake
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        port = self._socket.getsockname()[1]
-        fake.base_url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(fake.app, log_level="warning", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
-
-    def __enter__(self) -> FakeFal:
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
-        return self.fake
-
-    def __exit__(self, *exc) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)

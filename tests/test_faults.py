@@ -20,7 +20,8 @@ def generate(client, media, key=""):
 
 FAULTS = [
     # (name, faults, visitor key, expected message, request id in message, accepted jobs)
-    ("401 on the upload token", {"token_status": 401}, "", r"fal rejected the key \(HTTP 401", False, 0),
+    # A visitor's key: the app's own client keeps its upload token, so only a new client asks for one.
+    ("401 on the upload token", {"token_status": 401}, VISITOR_KEY, r"fal rejected the key \(HTTP 401", False, 0),
     ("bad visitor key", {}, "not-a-key:nope", r"fal rejected the key \(HTTP 401", False, 0),
     ("401 on submit", {"submit_status": 401}, "", r"fal rejected the key \(HTTP 401", False, 0),
     ("403 on submit", {"submit_status": 403}, "", r"fal rejected the key \(HTTP 403", False, 0),

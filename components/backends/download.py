@@ -19,22 +19,25 @@ def default_output_dir() -> Path:
     return folder
 
 
-async def download_video(result: dict, target: Path, request_id: str | None) -> Path:
+def download_client() -> httpx.AsyncClient:
+    """A plain client, shared by all downloads: the video URL is public and must not receive the fal key."""
+    return httpx.AsyncClient(timeout=120, follow_redirects=True)
+
+
+async def download_video(http: httpx.AsyncClient, result: dict, target: Path, request_id: str | None) -> Path:
     """A local copy: Gradio will not fetch loopback URLs, and it outlives fal's retention."""
     try:
         url = result["video"]["url"]
     except (KeyError, TypeError):
         raise RemoteFailure("fal finished the job but returned no video", request_id) from None
-    # A plain client: the video URL is public and must not receive the fal key.
-    async with httpx.AsyncClient(timeout=120, follow_redirects=True) as http:
-        async with http.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise RemoteFailure(
-                    f"fal made the video but downloading it failed (HTTP {response.status_code}). "
-                    f"It may still be at {url}",
-                    request_id,
-                )
-            with target.open("wb") as out:
-                async for chunk in response.aiter_bytes(_CHUNK):
-                    out.write(chunk)
+    async with http.stream("GET", url) as response:
+        if response.status_code != 200:
+            raise RemoteFailure(
+                f"fal made the video but downloading it failed (HTTP {response.status_code}). "
+                f"It may still be at {url}",
+                request_id,
+            )
+        with target.open("wb") as out:
+            async for chunk in response.aiter_bytes(_CHUNK):
+                out.write(chunk)
     return target

@@ -1,0 +1,167 @@
+"""The benchmark: the app against the tests' fake fal, each figure beside a baseline
+measured in the same run. Run: scripts/bench.sh (prints a Markdown table)."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from pydub import AudioSegment
+
+from bench.gradio_http import call, upload
+from bench.processes import cpu_seconds, fake_fal, served, status_field
+from bench.profile import biggest_item
+from bench.table import Row, print_table
+from components.settings import load_settings
+from bench.audio_quality import describe_audio, quality_ok
+from tests.media_factory import ffmpeg_convert, portrait, probe_seconds, speech_wav, tone_wav
+
+PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
+KEY = "bench-key"
+JOB_SECONDS = 5.0  # the fake's fixed job: 1 s queued + 4 s generating
+
+
+def median_seconds(action, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def estimate_rows(work: Path) -> list[Row]:
+    """Both servers up at once and called in turn, so drift on the machine hits both alike."""
+    wav = tone_wav(work / "five-minutes.wav", 300.0)
+    mp3 = ffmpeg_convert(wav, work / "five-minutes.mp3", "-b:a", "128k")
+    rows = []
+    with served("app.py") as (_, ours, _), served("bench/bare_app.py") as (_, bare, _):
+        for audio in (mp3, wav):
+            payloads = {url: upload(url, audio) for url in (ours, bare)}
+            samples: dict[str, list[float]] = {ours: [], bare: []}
+            for _ in range(41):
+                for url in (ours, bare):
+                    started = time.perf_counter()
+                    call(url, "estimate_cost", [payloads[url], PRO])
+                    samples[url].append(time.perf_counter() - started)
+            added = max(0.0, statistics.median(samples[ours][1:]) - statistics.median(samples[bare][1:]))
+            decode = median_seconds(lambda: AudioSegment.from_file(audio), 5)
+            rows.append(Row(f"Estimate, 5-min {audio.suffix[1:].upper()}: time added over a bare round trip (s)",
+                            added, decode, "≤ 1/20 of a pydub decode", added <= decode / 20,
+                            baseline_note="pydub full decode"))
+    return rows
+
+
+def generation_rows(work: Path) -> list[Row]:
+    face = portrait(work / "face.png")
+    voice = speech_wav(work / "speech.wav")
+    fixed = ffmpeg_convert(voice, work / "fixed.mp4", "-f", "lavfi", "-i", "color=c=gray:s=160x160:r=10", "-t", "5", "-shortest")
+    settings = load_settings()
+    interval = settings.jobs.poll_interval_seconds
+    env = {"FAKE_QUEUE_SECONDS": "1", "FAKE_RUN_SECONDS": str(JOB_SECONDS - 1), "FAKE_FIXED_VIDEO": str(fixed)}
+    with fake_fal(**env) as fal_url, served("bench/app_under_test.py", BENCH_FAL_URL=fal_url, FAL_KEY=KEY) as (proc, url, _):
+        inputs = [upload(url, face), upload(url, voice)]
+        counter = iter(range(10_000))
+
+        def generate() -> float:
+            started = time.perf_counter()
+            call(url, "generate", [*inputs, f"bench run {next(counter)}", PRO, ""])
+            return time.perf_counter() - started
+
+        generate()  # warm-up
+        single = statistics.median(generate() for _ in range(3))
+        idle_threads = status_field(proc.pid, "Threads")
+        cpu_before = cpu_seconds(proc.pid)
+        wall_20, _ = _at_once(generate, 20, proc.pid)
+        cpu_per_job = (cpu_seconds(proc.pid) - cpu_before) / 20
+        wall_50, peak_threads = _at_once(generate, 50, proc.pid)
+        hot, share = biggest_item(proc.pid, lambda: _at_once(generate, 10, proc.pid))
+        mic_row = microphone_row(url, fal_url, inputs[0], work)
+        stats = httpx.get(fal_url + "/_fake/stats").json()
+    jobs = stats["jobs"][:4]  # the warm-up and the three single runs: nothing else was running
+    lag = max(job["completion_lag"] for job in jobs)
+    rate = max(job["status_requests"] / (JOB_SECONDS + job["completion_lag"]) for job in jobs)
+    overhead = single - JOB_SECONDS - lag
+    return [mic_row,
+        Row("20 generations at once: wall time (s)", wall_20, single, "≤ 1.3 × one generation", wall_20 <= 1.3 * single,
+            baseline_note="one generation"),
+        Row(f"50 generations at once: wall time (s); app threads {idle_threads} idle → {peak_threads} peak",
+            wall_50, single, "no thread per waiting job", peak_threads - idle_threads < 50, baseline_note="one generation"),
+        Row(f"App CPU per generation (s); biggest item: {hot} ({share:.0%})", cpu_per_job, None, "small", True),
+        Row("Overhead: end-to-end − fake job − poll lag, uploads excluded (s)", overhead, JOB_SECONDS, "≤ 0.5 s",
+            overhead <= 0.5, baseline_note="fake job"),
+        Row("Completion noticed after (s)", lag, interval, "≤ one poll interval", lag <= interval + 0.05,
+            baseline_note="poll interval"),
+        Row("Status requests per second per job", rate, None, "≤ 2", rate <= 2),
+    ]
+
+
+def _at_once(generate, count: int, pid: int) -> tuple[float, int]:
+    """Wall time of `count` simultaneous generations, and the app's peak thread count meanwhile."""
+    peak, done = [status_field(pid, "Threads")], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], status_field(pid, "Threads"))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(lambda _: generate(), range(count)))
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return wall, peak[0]
+
+
+def microphone_row(url: str, fal_url: str, face: dict, work: Path) -> Row:
+    """Bytes sent to fal per second of a browser microphone recording (44.1 kHz mono 16-bit WAV)."""
+    speech = speech_wav(work / "speech-22k.wav")
+    mic = ffmpeg_convert(speech, work / "mic.wav", "-af", "apad=pad_dur=0.5", "-ar", "44100", "-ac", "1", "-c:a", "pcm_s16le")
+    mic = ffmpeg_convert(mic, work / "mic20.wav", "-af", "aloop=loop=4:size=2e9")
+    seconds = probe_seconds(mic)
+    call(url, "generate", [face, upload(url, mic), "microphone", PRO, ""])
+    audio_name = httpx.get(fal_url + "/_fake/stats").json()["jobs"][-1]["audio_url"].rsplit("/", 1)[1]
+    sent = work / audio_name
+    sent.write_bytes(httpx.get(f"{fal_url}/files/{audio_name}").content)
+    sent_rate, wav_rate = sent.stat().st_size / seconds, mic.stat().st_size / seconds
+    quality = describe_audio(sent)
+    return Row(f"Upload per second of microphone audio (bytes/s); sent as {quality}", sent_rate, wav_rate,
+               "≤ 1/10 of the WAV, ≥ 16 kHz", sent_rate <= wav_rate / 10 and quality_ok(sent),
+               baseline_note="the WAV")
+
+
+def startup_rows() -> list[Row]:
+    measured = {}
+    for label, script in (("ours", "app.py"), ("bare", "bench/bare_app.py")):
+        starts, rss = [], []
+        for _ in range(3):
+            with served(script) as (proc, _, seconds):
+                starts.append(seconds)
+                time.sleep(3)
+                rss.append(status_field(proc.pid, "VmRSS") / 1024)
+        measured[label] = statistics.median(starts), statistics.median(rss)
+    (ours_s, ours_mb), (bare_s, bare_mb) = measured["ours"], measured["bare"]
+    return [
+        Row("Start-up: `python app.py` to first page (s)", ours_s, bare_s, "≤ 1.3 × bare", ours_s <= 1.3 * bare_s,
+            baseline_note="bare Blocks"),
+        Row("Idle RSS (MB)", ours_mb, bare_mb, "≤ 1.2 × bare", ours_mb <= 1.2 * bare_mb, baseline_note="bare Blocks"),
+    ]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        rows = estimate_rows(work) + generation_rows(work) + startup_rows()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
