@@ -12,15 +12,18 @@ import time
 from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>[^:]+)(?::\d+)?\)$")
+# Where a thread waits rather than works: py-spy can catch these with the GIL still held.
+_WAITING_FILES = {"selectors.py", "threading.py", "queue.py"}
 
 
 def biggest_item(pid: int, action) -> tuple[str, float]:
-    """Run `action` while py-spy samples `pid`; return the hottest function and its share of samples."""
+    """Run `action` while py-spy samples `pid` (only threads holding the GIL, i.e. Python CPU);
+    return the hottest function and its share of samples."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.txt"
         spy = subprocess.Popen(
             [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--format", "raw",
-             "--rate", "250", "--nonblocking", "--output", str(out)],
+             "--rate", "250", "--gil", "--nonblocking", "--output", str(out)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         time.sleep(1)
@@ -42,6 +45,8 @@ def _leaf_counts(raw: str) -> collections.Counter:
             continue
         leaf = stack.split(";")[-1]
         match = _FRAME.match(leaf)
+        if match and Path(match["file"]).name in _WAITING_FILES:
+            continue
         name = f"{match['function']} ({Path(match['file']).name})" if match else leaf
         counts[name] += int(number)
     return counts
