@@ -42,7 +42,10 @@ def wire(demo: gr.Blocks, page: Page, settings: Settings, handlers: Handlers, hi
         show_progress_on=[page.video],
     )
     job.success(history.remember, [page.history, page.last_run], [page.history, page.history_list], api_visibility="private")
-    page.stop.click(handlers.stopped, outputs=page.status, cancels=[job], api_visibility="private", queue=False)
+    # Cancel first, then say so: a progress update still in flight cannot overwrite the message.
+    page.stop.click(None, cancels=[job], api_visibility="private").then(
+        handlers.stopped, outputs=page.status, api_visibility="private", queue=False
+    )
     _wire_history(demo, page, history)
 
 
