@@ -128,6 +128,8 @@ class FakeFal(FakeStorage):
             return refused
         request_id = f"req-{next(self._ids):05d}"
         self.jobs[request_id] = FakeJob(request_id, endpoint, key, json.loads(body), time.monotonic())
+        if self.faults.pop("cut_after_submit", None):
+            return CutShort()  # accepted here, but the client never hears so
         base = f"{self.base_url}/{'/'.join(endpoint.split('/')[:2])}/requests/{request_id}"
         return JSONResponse(
             {

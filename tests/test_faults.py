@@ -65,6 +65,13 @@ def test_429_then_success_is_retried_by_fal_client(client, media, fal):
     assert fal.submit_attempts == 3 and len(fal.submits()) == 1  # refused twice, accepted once: one charge
 
 
+def test_a_submit_cut_after_fal_accepted_it_is_not_sent_again(client, media, fal):
+    fal.faults["cut_after_submit"] = True
+    with pytest.raises(AppError, match="fal may have accepted it, so it was not sent again"):
+        generate(client, media)
+    assert len(fal.submits()) == 1 and fal.submit_attempts == 1  # fal_client alone would have retried
+
+
 def test_connection_reset_while_polling_is_survived(client, media, fal):
     fal.faults["reset_next_status"] = True
     video, _ = generate(client, media)

@@ -19,7 +19,7 @@ import httpx
 
 from components.backends.base import Finished, Progress
 from components.backends.fal_errors import explain
-from components.backends.fal_pooled import PooledAsyncClient
+from components.backends.fal_pooled import PooledAsyncClient, SubmitOutcomeUnknown
 from components.backends.download import default_output_dir, download_client, download_video
 from components.errors import InputRejected, MissingKey
 from components.jobs import Job
@@ -79,7 +79,7 @@ class FalBackend:
             yield Progress("downloading", request_id=request_id)
             target = self.output_dir / f"{request_id or 'video'}.mp4"
             video = await download_video(self._downloads, result, target, request_id)
-        except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
+        except (fal_client.client.FalClientError, httpx.HTTPError, SubmitOutcomeUnknown) as exc:
             raise explain(exc, request_ids[0] if request_ids else None, self.timeout) from None
         seconds = _video_seconds(result, job.estimate.seconds)
         cost = actual_cost(seconds, job.model.price_per_second)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 from fal_client.client import FalClientHTTPError, FalClientTimeoutError
 
+from components.backends.fal_pooled import SubmitOutcomeUnknown
 from components.errors import (
     GenerationError,
     JobTimedOut,
@@ -35,6 +36,12 @@ def explain(exc: BaseException, request_id: str | None, timeout: float) -> Gener
         return _from_status(exc.status_code, describe_detail(exc.message), request_id)
     if isinstance(exc, httpx.HTTPStatusError):
         return _from_status(exc.response.status_code, "", request_id)
+    if isinstance(exc, SubmitOutcomeUnknown):
+        return NetworkError(
+            "The connection to fal broke while the job was being submitted. fal may have accepted it, so it was "
+            "not sent again (that could charge twice); check https://fal.ai/dashboard/requests before retrying",
+            request_id,
+        )
     if isinstance(exc, httpx.TransportError):
         return NetworkError(
             "Could not reach fal.ai (the connection failed or was cut). Check the network and try again",
