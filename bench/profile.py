@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>[^:]+)(?::\d+)?\)$")
-# Where a thread waits rather than works: py-spy can catch these with the GIL still held.
-_WAITING_FILES = {"selectors.py", "threading.py", "queue.py"}
+# Where a thread waits or merely dispatches rather than works (py-spy can catch these with
+# the GIL still held): not an item anyone could make smaller.
+_WAITING_FILES = {"selectors.py", "threading.py", "queue.py", "events.py", "base_events.py"}
 
 
 def biggest_item(pid: int, action) -> tuple[str, float]:
