@@ -134,12 +134,12 @@ class Handlers:
         if spent is not None:
             spent.settle(job.estimate, finished.seconds, finished.cost)
 
-    def _earlier_run(self, same_inputs: str):
+    def _earlier_run(self, same_inputs: str) -> _Reuse | None:
+        """The finished run with these exact inputs, if its video is still on disk."""
         run = self.finished_runs.get(same_inputs)
-        if run is None:
+        if run is None or run.endpoint not in self.backends:
             return None
-        backend = self.backends.get(run.endpoint)
-        video = Path(getattr(backend, "output_dir", "")) / run.video
+        video = Path(self.backends[run.endpoint].output_dir) / run.video
         return _Reuse(run, str(video)) if video.is_file() else None
 
     def _audio_problem(self, audio: Any, model: str) -> str | None:
