@@ -72,7 +72,7 @@ def build_page(settings: Settings, server_has_key: bool) -> Page:
             estimate = gr.Markdown("**Estimated cost:** add a voice clip to see it.", label="Estimate", elem_id="estimate")
             with gr.Row():
                 generate = gr.Button("Generate", variant="primary", elem_id="generate")
-                stop = gr.Button("Stop", variant="stop", elem_id="stop")
+                stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False)
             readiness = gr.Markdown(elem_id="readiness")
             _examples(image, audio, prompt)
         with gr.Column():

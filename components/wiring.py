@@ -31,7 +31,9 @@ def wire(demo: gr.Blocks, page: Page, settings: Settings, handlers: Handlers, hi
         show_progress="hidden",
         queue=False,
     )
-    job = page.generate.click(
+    # Stop can be pressed only while a job runs: enabled first, then the job, then disabled.
+    started = page.generate.click(_stop_enabled(True), outputs=page.stop, api_visibility="private", queue=False)
+    job = started.then(
         handlers.generate,
         inputs=[page.image, page.audio, page.prompt, page.model, page.fal_key, page.spent],
         outputs=[page.video, page.status, page.last_run],
@@ -42,10 +44,11 @@ def wire(demo: gr.Blocks, page: Page, settings: Settings, handlers: Handlers, hi
         show_progress_on=[page.video],
     )
     job.success(history.remember, [page.history, page.last_run], [page.history, page.history_list], api_visibility="private")
+    job.then(_stop_enabled(False), outputs=page.stop, api_visibility="private", queue=False)
     # Cancel first, then say so: a progress update still in flight cannot overwrite the message.
     page.stop.click(None, cancels=[job], api_visibility="private").then(
         handlers.stopped, outputs=page.status, api_visibility="private", queue=False
-    )
+    ).then(_stop_enabled(False), outputs=page.stop, api_visibility="private", queue=False)
     _wire_history(demo, page, history)
 
 
@@ -64,3 +67,10 @@ def _wire_history(demo: gr.Blocks, page: Page, history: HistoryHandlers) -> None
         api_name="recover",
     )
     recovered.success(history.remember, [page.history, page.last_run], [page.history, page.history_list], api_visibility="private")
+
+
+def _stop_enabled(enabled: bool):
+    def update():
+        return gr.update(interactive=enabled)
+
+    return update

@@ -63,6 +63,7 @@ def test_upload_estimate_generate_and_watch(studio, fal, media):
         assert any("Generating the video" in s and "Rendering frame batch" in s for s in stages)
         assert abs(video_duration(page) - audio_seconds) < 0.3
         assert fal.submits()[0].request_id in text_of(page, STATUS)
+        page.wait_for_function("document.querySelector('#stop').disabled", timeout=5000)
         screenshot(page, "upload-path")
 
 
@@ -89,10 +90,12 @@ def test_stop_cancels_at_fal_and_says_so(studio, fal, media):
     with open_page(studio) as page:
         set_inputs(page, media / "face.png", media / "speech.wav")
         page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('≈')", timeout=15000)
+        assert page.is_disabled("#stop"), "Stop is offered with no job running"
         page.click("#generate")
         watch_status_until(page, "Generating the video")
         page.click("#stop")
         watch_status_until(page, "Stopped", seconds=10)
+        page.wait_for_function("document.querySelector('#stop').disabled", timeout=5000)
         deadline = time.monotonic() + 10
         while not fal.cancels() and time.monotonic() < deadline:
             time.sleep(0.05)
