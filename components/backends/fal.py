@@ -64,17 +64,27 @@ class FalBackend:
 
     async def run(self, job: Job, visitor_key: str | None) -> AsyncIterator[Progress | Finished]:
         client = self.client_for(visitor_key)
+        try:
+            async with contextlib.aclosing(self._run_on(client, job)) as events:
+                async for event in events:
+                    yield event
+        finally:
+            await self._release(client)
+
+    async def _run_on(self, client: PooledAsyncClient, job: Job) -> AsyncIterator[Progress | Finished]:
         request_ids: list[str] = []
         try:
             yield Progress("uploading")
             image_url, audio_url = await asyncio.gather(client.upload_file(job.image), client.upload_file(job.audio))
             arguments = {"image_url": image_url, "audio_url": audio_url, "prompt": job.prompt}
             result = None
-            async for update in self._follow(client, job.endpoint, arguments, request_ids):
-                if isinstance(update, Progress):
-                    yield update
-                else:
-                    result = update
+            # aclosing: when the page stops listening, the remote cancel in _follow runs now, not at GC.
+            async with contextlib.aclosing(self._follow(client, job.endpoint, arguments, request_ids)) as updates:
+                async for update in updates:
+                    if isinstance(update, Progress):
+                        yield update
+                    else:
+                        result = update
             request_id = request_ids[0] if request_ids else None
             yield Progress("downloading", request_id=request_id)
             target = self.output_dir / f"{request_id or 'video'}.mp4"
@@ -96,8 +106,16 @@ class FalBackend:
             video = await download_video(self._downloads, result, self.output_dir / f"{request_id}.mp4", request_id)
         except (fal_client.client.FalClientError, httpx.HTTPError) as exc:
             raise explain(exc, request_id, self.timeout) from None
+        finally:
+            await self._release(client)
         seconds = _video_seconds(result, 0.0)
         return Finished(video=video, seconds=seconds, cost=actual_cost(seconds, price), request_id=request_id)
+
+    async def _release(self, client: PooledAsyncClient) -> None:
+        """A visitor's client lives for one call: close its connections (the server's stays open)."""
+        if client is not self._server_client:
+            with contextlib.suppress(Exception):
+                await client.aclose()
 
     async def _follow(self, client, endpoint: str, arguments: dict, request_ids: list[str]):
         """Run `subscribe` as a task and turn its callbacks into yielded Progress."""

@@ -95,3 +95,10 @@ class PooledAsyncClient(fal_client.AsyncClient):
         if self._uploads is None:
             self._uploads = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, timeout=self.default_timeout)
         yield self._uploads
+
+    async def aclose(self) -> None:
+        """Close the connections this client opened (creating nothing just to close it)."""
+        if "_client" in self.__dict__:  # asyncstdlib caches the made client under its name
+            await (await self._client).aclose()
+        if self._uploads is not None:
+            await self._uploads.aclose()
