@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
@@ -125,13 +126,17 @@ def test_refused_input_is_explained_and_generate_still_works(studio, fal, media,
 
 def test_keyless_page_previews_and_remembers_across_a_reload(keyless, fal, media):
     audio_seconds = probe_seconds(media / "speech.wav")
+    stored = "localStorage.getItem('kling-avatar-studio-runs')"
     with open_page(keyless) as page:
+        empty_history = page.evaluate(stored)
         set_inputs(page, media / "face.png", media / "speech.wav")
         page.wait_for_function("document.querySelector('#readiness').innerText.includes('Ready')", timeout=15000)
         page.click("#generate")
         watch_status_until(page, "Done")
         assert "Preview — rendered locally, not Kling" in text_of(page, STATUS)
         assert abs(video_duration(page) - audio_seconds) < 0.3
+        # The run is written to the browser's storage just after the video arrives.
+        page.wait_for_function(f"{stored} !== {json.dumps(empty_history)}", timeout=10000)
         page.reload()
         page.wait_for_selector("#generate")
         page.click("#history input")
