@@ -15,6 +15,7 @@ from components.backends.preview import PreviewBackend
 from components.handlers import Handlers
 from components.history import RunCache
 from components.history_handlers import HistoryHandlers
+from components.errors import SettingsError
 from components.settings import DEFAULT_PATH, Settings, load_settings
 from components.ui import build_page, launch
 from components.wiring import wire
@@ -39,7 +40,10 @@ def build_demo(
     return demo
 
 
-settings = load_settings(os.environ.get("KLING_STUDIO_SETTINGS") or DEFAULT_PATH)
+try:
+    settings = load_settings(os.environ.get("KLING_STUDIO_SETTINGS") or DEFAULT_PATH)
+except SettingsError as exc:
+    raise SystemExit(f"Kling Avatar Studio cannot start: {exc}") from None
 demo = build_demo(settings, server_key=os.environ.get("FAL_KEY") or None)
 
 if __name__ == "__main__":

@@ -132,6 +132,13 @@ def _examples(image, audio, prompt) -> None:
         gr.Examples(examples=rows, inputs=[image, audio, prompt], cache_examples=False, label="Try an example")
 
 
+def mcp_setting(environ) -> bool | None:
+    """On wherever gradio[mcp] is installed, unless Gradio's own GRADIO_MCP_SERVER decides (None)."""
+    if "GRADIO_MCP_SERVER" in environ:
+        return None
+    return importlib.util.find_spec("mcp") is not None
+
+
 def launch(demo: gr.Blocks, settings: Settings, **overrides: Any):
     """Queue sized from space.yaml; run history off so a visitor's key is never kept in a browser."""
     demo.queue(default_concurrency_limit=settings.jobs.max_concurrent)
@@ -139,8 +146,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: Any):
         "run_history": False,
         "max_file_size": MAX_UPLOAD,
         "theme": gr.themes.Soft(),
-        # On wherever gradio[mcp] is installed, unless Gradio's own GRADIO_MCP_SERVER says otherwise.
-        "mcp_server": None if "GRADIO_MCP_SERVER" in os.environ else importlib.util.find_spec("mcp") is not None,
+        "mcp_server": mcp_setting(os.environ),
     }
     options.update(overrides)
     return demo.launch(**options)

@@ -65,3 +65,22 @@ def test_unreadable_files_are_reported(tmp_path: Path):
 def test_unknown_model_is_a_clear_refusal():
     with pytest.raises(InputRejected, match="Unknown model 'x'"):
         load_settings().model("x")
+
+
+def test_a_bad_settings_file_stops_the_app_with_the_field_named(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    raw = shipped()
+    raw["jobs"]["timeout_seconds"] = "soon"
+    bad = tmp_path / "space.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "app.py"], cwd=root, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "KLING_STUDIO_SETTINGS": str(bad), "GRADIO_ANALYTICS_ENABLED": "False"},
+    )
+    assert run.returncode == 1
+    assert "cannot start" in run.stderr and "`jobs.timeout_seconds` must be a number" in run.stderr
+    assert "Traceback" not in run.stderr

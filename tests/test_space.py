@@ -12,7 +12,7 @@ from app import build_demo
 from components.media.audio import prepare_audio
 from components.media.image import prepare_image
 from components.settings import load_settings
-from components.ui import EXAMPLES
+from components.ui import EXAMPLES, mcp_setting
 from tests.helpers import SERVER_KEY, fast_settings, launch_local
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,3 +78,8 @@ def test_mcp_server_lists_the_studio_tools(studio):
     names = {tool["name"] for tool in schema}
     assert {"estimate_cost", "generate", "recover"} <= names
     assert SERVER_KEY not in str(schema)
+
+
+def test_mcp_is_on_by_default_and_gradio_mcp_server_can_turn_it_off():
+    assert mcp_setting({}) is True  # gradio[mcp] is in requirements.txt
+    assert mcp_setting({"GRADIO_MCP_SERVER": "false"}) is None  # Gradio then reads the variable itself
