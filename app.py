@@ -12,10 +12,10 @@ import gradio as gr
 from components.backends.download import default_output_dir
 from components.backends.fal import FalBackend
 from components.backends.preview import PreviewBackend
+from components.errors import SettingsError
 from components.handlers import Handlers
 from components.history import RunCache
 from components.history_handlers import HistoryHandlers
-from components.errors import SettingsError
 from components.settings import DEFAULT_PATH, Settings, load_settings
 from components.ui import build_page, launch
 from components.wiring import wire

@@ -15,21 +15,21 @@ log = logging.getLogger("kling_studio")
 UNEXPECTED = "Something went wrong inside the app. Your inputs are untouched — please try again."
 
 
+def gradio_error(exc: Exception, doing: str) -> gr.Error:
+    """StudioError → its own sentence; anything else → a generic one, logged by type only
+    (the exception may hold an HTTP request with the key in its headers)."""
+    if isinstance(exc, StudioError):
+        return gr.Error(str(exc), print_exception=False)
+    log.error("unexpected %s while %s", type(exc).__name__, doing)
+    return gr.Error(UNEXPECTED, print_exception=False)
+
+
 @contextlib.contextmanager
-def as_gradio_error():
-    """StudioError → its own sentence; anything else → a generic one, logged by type only."""
+def as_gradio_error(doing: str = "handling an event"):
     try:
         yield
-    except StudioError as exc:
-        raise gr.Error(str(exc), print_exception=False) from None
     except Exception as exc:
-        log_unexpected(exc, "handling an event")
-        raise gr.Error(UNEXPECTED, print_exception=False) from None
-
-
-def log_unexpected(exc: Exception, doing: str) -> None:
-    # Only the type: the exception may hold an HTTP request with the key in its headers.
-    log.error("unexpected %s while %s", type(exc).__name__, doing)
+        raise gradio_error(exc, doing) from None
 
 
 def file_path(payload: Any) -> str | None:

@@ -23,7 +23,7 @@ from components import status
 from components.backends.base import Backend, Finished
 from components.budget import SessionSpend, check_budget
 from components.errors import InputRejected, StudioError
-from components.gradio_edge import UNEXPECTED, as_gradio_error, file_path, log_unexpected
+from components.gradio_edge import as_gradio_error, file_path, gradio_error
 from components.history import Run, RunCache, fingerprint, now_iso
 from components.jobs import Job, prepare_job, quote
 from components.settings import Settings
@@ -72,13 +72,10 @@ class Handlers:
         try:
             async for update in self._generate(image, audio, prompt, model, fal_key, spent or SessionSpend()):
                 yield update
-        except StudioError as exc:
-            yield gr.skip(), status.failed(str(exc)), gr.skip()
-            raise gr.Error(str(exc), print_exception=False) from None
         except Exception as exc:
-            log_unexpected(exc, "generating")
-            yield gr.skip(), status.failed(UNEXPECTED), gr.skip()
-            raise gr.Error(UNEXPECTED, print_exception=False) from None
+            error = gradio_error(exc, "generating")
+            yield gr.skip(), status.failed(error.message), gr.skip()
+            raise error from None
 
     def stopped(self) -> str:
         return status.STOPPED
@@ -101,17 +98,15 @@ class Handlers:
                     yield earlier.video_path, status.reused(earlier.run), earlier.run.entry()
                     return
             on_owner_budget = chosen.backend == "fal" and visitor_key is None and chosen.price_per_second > 0
-            async for update in self._run_job(job, visitor_key, spent if on_owner_budget else None, started):
-                if isinstance(update, Run):
-                    if same_inputs is not None:
-                        self.finished_runs.put(same_inputs, update)
-                else:
-                    yield update
+            async for update in self._run_job(job, visitor_key, spent if on_owner_budget else None, started, same_inputs):
+                yield update
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    async def _run_job(self, job: Job, visitor_key: str | None, spent: SessionSpend | None, started: float):
-        """Yield the page's updates, the last one with the video; then the `Run` for the cache."""
+    async def _run_job(
+        self, job: Job, visitor_key: str | None, spent: SessionSpend | None, started: float, same_inputs: str | None
+    ):
+        """Yield the page's updates, the last one with the video, which is remembered under `same_inputs`."""
         if spent is not None:
             check_budget(job.estimate, spent, self.settings.budget)
             spent.reserve(job.estimate)
@@ -126,8 +121,9 @@ class Handlers:
                     finished = event
                     run = Run(job.endpoint, job.model.label, event.seconds, event.cost, event.request_id,
                               event.video.name, now_iso())
+                    if same_inputs is not None:
+                        self.finished_runs.put(same_inputs, run)
                     yield str(event.video), status.describe_finished(event, job, elapsed), run.entry()
-                    yield run
         finally:
             if spent is not None and finished is None:
                 spent.release(job.estimate)

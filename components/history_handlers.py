@@ -10,8 +10,8 @@ import gradio as gr
 
 from components import status
 from components.backends.base import Backend
-from components.errors import InputRejected, StudioError
-from components.gradio_edge import UNEXPECTED, log_unexpected
+from components.errors import InputRejected
+from components.gradio_edge import as_gradio_error
 from components.history import Run, check_request_id, from_entry, now_iso, remember
 from components.settings import Settings
 
@@ -39,7 +39,7 @@ class HistoryHandlers:
 
     async def reopen(self, history: list | None, index: int | None, fal_key: str) -> tuple[Any, str]:
         """Show a past video: the local copy if it is still here, else fal's stored result."""
-        try:
+        with as_gradio_error("re-opening a run"):
             if index is None or not history or not 0 <= index < len(history):
                 raise InputRejected("Pick a run from your history first.")
             run = from_entry(history[index])
@@ -50,19 +50,12 @@ class HistoryHandlers:
                 raise InputRejected("That preview is no longer on this server; generate it again (it is free).")
             video, recovered = await self._recover(run.request_id, run.endpoint, fal_key)
             return video, status.reopened(recovered, recovered=True)
-        except StudioError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
 
     async def recover(self, request_id: str, model: str, fal_key: str) -> tuple[Any, str, dict]:
         """Fetch a finished fal job again by its request id, without paying for it again."""
-        try:
+        with as_gradio_error("recovering a result"):
             video, run = await self._recover(check_request_id(request_id), model, fal_key)
             return video, status.reopened(run, recovered=True), run.entry()
-        except StudioError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
-        except Exception as exc:
-            log_unexpected(exc, "recovering a result")
-            raise gr.Error(UNEXPECTED, print_exception=False) from None
 
     async def _recover(self, request_id: str, endpoint: str, fal_key: str) -> tuple[str, Run]:
         chosen = self.settings.model(endpoint)

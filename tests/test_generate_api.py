@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 
+import httpx
 import pytest
-from gradio_client import handle_file
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from tests.helpers import SERVER_KEY, VISITOR_KEY
-from tests.media_factory import probe_seconds
+from app import build_demo
+from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
+from tests.media_factory import probe_seconds, tone_wav
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 STANDARD = "fal-ai/kling-video/ai-avatar/v2/standard"
@@ -72,8 +75,6 @@ def test_fal_validation_error_is_explained_with_request_id(client, media, fal):
 
 
 def test_too_short_audio_is_refused_before_anything_is_sent(client, media, fal, tmp_path):
-    from tests.media_factory import tone_wav
-
     tone_wav(tmp_path / "short.wav", 1.0)
     with pytest.raises(AppError, match=r"too short: 1\.0 s.*at least 2 s"):
         client.predict(
@@ -100,8 +101,6 @@ def test_streams_queue_and_generation_stages(client, media, fal):
 
 
 def wait_for(predicate, seconds=10.0):
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
@@ -124,11 +123,6 @@ def test_stop_cancels_the_job_at_fal(client, media, fal):
 
 
 def test_job_past_the_timeout_is_cancelled_and_explained(media, fal):
-    from gradio_client import Client
-
-    from app import build_demo
-    from tests.helpers import fast_settings, launch_local
-
     settings = fast_settings(timeout_seconds=1.5)
     demo = build_demo(settings, server_key=SERVER_KEY)
     try:
@@ -160,26 +154,14 @@ def test_two_generations_run_side_by_side(client, media, fal):
         assert job.result()[0].endswith(".mp4")
 
 
-def test_no_key_anywhere_says_what_to_do(media, fal):
-    from gradio_client import Client
-
-    from app import build_demo
-    from tests.helpers import fast_settings, launch_local
-
-    settings = fast_settings()
-    demo = build_demo(settings, server_key=None)
-    try:
-        client = Client(launch_local(demo, settings), verbose=False)
-        with pytest.raises(AppError, match="No fal key is available. Paste your own key"):
-            generate(client, media)
-        assert fal.seen == []
-    finally:
-        demo.close()
+def test_no_key_anywhere_says_what_to_do(keyless, media, fal):
+    client = Client(keyless, verbose=False)
+    with pytest.raises(AppError, match="No fal key is available. Paste your own key"):
+        generate(client, media)
+    assert fal.seen == []
 
 
 def test_server_key_never_reaches_the_page(studio):
-    import httpx
-
     for path in ("/", "/config", "/gradio_api/info"):
         body = httpx.get(studio.rstrip("/") + path).text
         assert SERVER_KEY not in body
