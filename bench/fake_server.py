@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.fake_fal import FakeFal, FakeFalServer
+from tests.fakes import FakeFal, FakeFalServer
 
 
 def main() -> None:

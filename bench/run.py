@@ -19,7 +19,7 @@ from bench.profile import biggest_item
 from bench.table import Row, print_table
 from components.settings import load_settings
 from bench.audio_quality import describe_audio, quality_ok
-from tests.media_factory import ffmpeg_convert, portrait, probe_seconds, speech_wav, tone_wav
+from tests.fakes.media import ffmpeg_convert, portrait, probe_seconds, speech_wav, tone_wav
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 KEY = "bench-key"

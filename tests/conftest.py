@@ -16,8 +16,8 @@ from gradio_client import Client
 
 from app import build_demo
 from components.history import RunCache
-from tests import media_factory
-from tests.fake_fal import FakeFal, FakeFalServer
+from tests.fakes import media as media_factory
+from tests.fakes import FakeFal, FakeFalServer
 from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
 
 

@@ -11,7 +11,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from tests.media_factory import ffmpeg_convert, portrait, probe_seconds, tone_wav
+from tests.fakes.media import ffmpeg_convert, portrait, probe_seconds, tone_wav
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 FAL_AUDIO = {".mp3", ".ogg", ".wav", ".m4a", ".aac"}

@@ -8,7 +8,7 @@ import re
 import time
 
 from tests.browser import open_page, screenshot
-from tests.media_factory import probe_seconds, tone_wav
+from tests.fakes.media import probe_seconds, tone_wav
 
 ESTIMATE = "#estimate"
 STATUS = "#status"

@@ -12,7 +12,7 @@ from components.errors import BudgetExceeded
 from components.pricing import estimate
 from components.settings import Budget
 from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
-from tests.media_factory import tone_wav
+from tests.fakes.media import tone_wav
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 SMALL = Budget(max_seconds_per_request=10, max_dollars_per_request=1.00, max_seconds_per_session=12, max_dollars_per_session=5.00)

@@ -12,7 +12,7 @@ from gradio_client.exceptions import AppError
 
 from app import build_demo
 from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
-from tests.media_factory import probe_seconds, tone_wav
+from tests.fakes.media import probe_seconds, tone_wav
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 STANDARD = "fal-ai/kling-video/ai-avatar/v2/standard"

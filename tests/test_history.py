@@ -9,7 +9,7 @@ from gradio_client.exceptions import AppError
 from components.errors import InputRejected
 from components.history import Run, from_entry, remember
 from tests.helpers import VISITOR_KEY
-from tests.media_factory import probe_seconds
+from tests.fakes.media import probe_seconds
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 

@@ -9,7 +9,7 @@ import httpx
 from gradio_client import Client, handle_file
 
 from tests.helpers import SERVER_KEY
-from tests.media_factory import probe_seconds, tone_wav
+from tests.fakes.media import probe_seconds, tone_wav
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 VISITORS = 20

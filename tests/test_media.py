@@ -13,7 +13,7 @@ from components.jobs import check_prompt
 from components.media.audio import prepare_audio, probe_audio
 from components.media.image import prepare_image
 from components.settings import load_settings
-from tests.media_factory import ffmpeg_convert, portrait, probe_seconds, tone_wav
+from tests.fakes.media import ffmpeg_convert, portrait, probe_seconds, tone_wav
 
 LIMITS = load_settings().model("fal-ai/kling-video/ai-avatar/v2/pro").limits
 

@@ -13,7 +13,7 @@ from PIL import Image
 from pydub import AudioSegment
 
 from components.backends.preview_render import PREVIEW_LABEL, loudness_levels
-from tests.media_factory import probe_seconds, tone_wav
+from tests.fakes.media import probe_seconds, tone_wav
 
 PREVIEW = "local/preview"
 

@@ -1,4 +1,7 @@
-"""Small media files made on the spot, so the tests ship no binaries."""
+"""Small media files made on the spot, so the tests and the benchmark ship no binaries.
+
+ffmpeg and espeak-ng are Debian packages here; without espeak-ng a tone stands in for speech.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ def tone_wav(path: Path, seconds: float, rate: int = RATE, freq: float = 220.0, 
 
 
 def speech_wav(path: Path, text: str = "Hello! I am a talking avatar, made with Kling.") -> Path:
+    """Real speech where espeak-ng exists, so audio checks see a voice rather than a pure tone."""
     if shutil.which("espeak-ng") is None:
         return tone_wav(path, 3.0)
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(path), text], check=True)
@@ -38,6 +42,7 @@ def speech_wav(path: Path, text: str = "Hello! I am a talking avatar, made with 
 
 
 def ffmpeg_convert(source: Path, target: Path, *args: str) -> Path:
+    """Re-encode `source` as `target` (format from its suffix), e.g. to test MP3 or AVIF uploads."""
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(source), *args, str(target)], check=True)
     return target
 
@@ -58,6 +63,7 @@ def portrait(path: Path, size: tuple[int, int] = (512, 640), mode: str = "RGB", 
 
 
 def probe_seconds(path: Path) -> float:
+    """A media file's duration as ffprobe reports it: what fal bills and the fake model renders."""
     report = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
         check=True,
