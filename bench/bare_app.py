@@ -3,14 +3,14 @@
 import gradio as gr
 
 from components.budget import SessionSpend
-from components.ui import EXAMPLES
+from components.web.page import EXAMPLES
 
 
-def estimate_cost(audio, model):
+def estimate_cost(audio: str | None, model: str) -> str:
     return "ok"
 
 
-def generate(image, audio, prompt, model, fal_key):
+def generate(image: str | None, audio: str | None, prompt: str, model: str, fal_key: str) -> tuple[None, str]:
     return None, "ok"
 
 
@@ -42,7 +42,9 @@ with gr.Blocks(title="bare") as demo:
     gr.State(None)
     gr.State(SessionSpend())
     audio.change(estimate_cost, [audio, model], estimate, api_name="estimate_cost", preprocess=False)
-    button.click(generate, [image, audio, prompt, model, fal_key], [video, status], api_name="generate", preprocess=False)
+    button.click(
+        generate, [image, audio, prompt, model, fal_key], [video, status], api_name="generate", preprocess=False
+    )
 
 if __name__ == "__main__":
     demo.queue().launch()

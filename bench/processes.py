@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,10 +26,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def fake_fal(**env: str):
+def fake_fal(**env: str) -> Iterator[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.fake_server"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        env={**os.environ, **QUIET_ENV, **env}, text=True,
+        [sys.executable, "-m", "bench.fake_server"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, **QUIET_ENV, **env},
+        text=True,
     )
     try:
         yield proc.stdout.readline().strip()
@@ -38,12 +43,15 @@ def fake_fal(**env: str):
 
 
 @contextmanager
-def served(script: str, **env: str):
+def served(script: str, **env: str) -> Iterator[tuple[subprocess.Popen, str, float]]:
     """Run a Gradio app script; yield (process, base URL, seconds until the first page was served)."""
     port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, script], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, script],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env={**os.environ, **QUIET_ENV, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), **env},
     )
     url = f"http://127.0.0.1:{port}/"
@@ -54,7 +62,7 @@ def served(script: str, **env: str):
         proc.wait()
 
 
-def _first_page(url: str, started: float, proc) -> float:
+def _first_page(url: str, started: float, proc: subprocess.Popen) -> float:
     while proc.poll() is None:
         try:
             if httpx.get(url, timeout=1).status_code == 200:

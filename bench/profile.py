@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>[^:]+)(?::\d+)?\)$")
@@ -17,15 +18,28 @@ _FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>[^:]+)(?::\d+)?\)$")
 _WAITING_FILES = {"selectors.py", "threading.py", "queue.py", "events.py", "base_events.py"}
 
 
-def biggest_item(pid: int, action) -> tuple[str, float]:
+def biggest_item(pid: int, action: Callable[[], object]) -> tuple[str, float]:
     """Run `action` while py-spy samples `pid` (only threads holding the GIL, i.e. Python CPU);
     return the hottest function and its share of samples."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.txt"
         spy = subprocess.Popen(
-            [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--format", "raw",
-             "--rate", "250", "--gil", "--nonblocking", "--output", str(out)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--rate",
+                "250",
+                "--gil",
+                "--nonblocking",
+                "--output",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(1)
         action()

@@ -7,18 +7,19 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 from pydub import AudioSegment
 
+from bench.audio_quality import describe_audio, quality_ok
 from bench.gradio_http import call, upload
 from bench.processes import cpu_seconds, fake_fal, served, status_field
 from bench.profile import biggest_item
 from bench.table import Row, print_table
 from components.settings import load_settings
-from bench.audio_quality import describe_audio, quality_ok
 from tests.fakes.media import ffmpeg_convert, portrait, probe_seconds, speech_wav, tone_wav
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
@@ -26,7 +27,7 @@ KEY = "bench-key"
 JOB_SECONDS = 5.0  # the fake's fixed job: 1 s queued + 4 s generating
 
 
-def median_seconds(action, runs: int) -> float:
+def median_seconds(action: Callable[[], object], runs: int) -> float:
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -50,21 +51,33 @@ def estimate_rows(work: Path) -> list[Row]:
                     call(url, "estimate_cost", [payloads[url], PRO])
                     samples[url].append(time.perf_counter() - started)
             added = max(0.0, statistics.median(samples[ours][1:]) - statistics.median(samples[bare][1:]))
-            decode = median_seconds(lambda: AudioSegment.from_file(audio), 5)
-            rows.append(Row(f"Estimate, 5-min {audio.suffix[1:].upper()}: time added over a bare round trip (s)",
-                            added, decode, "≤ 1/20 of a pydub decode", added <= decode / 20,
-                            baseline_note="pydub full decode"))
+            decode = median_seconds(lambda clip=audio: AudioSegment.from_file(clip), 5)
+            rows.append(
+                Row(
+                    f"Estimate, 5-min {audio.suffix[1:].upper()}: time added over a bare round trip (s)",
+                    added,
+                    decode,
+                    "≤ 1/20 of a pydub decode",
+                    added <= decode / 20,
+                    baseline_note="pydub full decode",
+                )
+            )
     return rows
 
 
 def generation_rows(work: Path) -> list[Row]:
     face = portrait(work / "face.png")
     voice = speech_wav(work / "speech.wav")
-    fixed = ffmpeg_convert(voice, work / "fixed.mp4", "-f", "lavfi", "-i", "color=c=gray:s=160x160:r=10", "-t", "5", "-shortest")
+    fixed = ffmpeg_convert(
+        voice, work / "fixed.mp4", "-f", "lavfi", "-i", "color=c=gray:s=160x160:r=10", "-t", "5", "-shortest"
+    )
     settings = load_settings()
     interval = settings.jobs.poll_interval_seconds
     env = {"FAKE_QUEUE_SECONDS": "1", "FAKE_RUN_SECONDS": str(JOB_SECONDS - 1), "FAKE_FIXED_VIDEO": str(fixed)}
-    with fake_fal(**env) as fal_url, served("bench/app_under_test.py", BENCH_FAL_URL=fal_url, FAL_KEY=KEY) as (proc, url, _):
+    with (
+        fake_fal(**env) as fal_url,
+        served("bench/app_under_test.py", BENCH_FAL_URL=fal_url, FAL_KEY=KEY) as (proc, url, _),
+    ):
         inputs = [upload(url, face), upload(url, voice)]
         counter = iter(range(10_000))
 
@@ -87,21 +100,46 @@ def generation_rows(work: Path) -> list[Row]:
     lag = max(job["completion_lag"] for job in jobs)
     rate = max(job["status_requests"] / (JOB_SECONDS + job["completion_lag"]) for job in jobs)
     overhead = single - JOB_SECONDS - lag
-    return [mic_row,
-        Row("20 generations at once: wall time (s)", wall_20, single, "≤ 1.3 × one generation", wall_20 <= 1.3 * single,
-            baseline_note="one generation"),
-        Row(f"50 generations at once: wall time (s); app threads {idle_threads} idle → {peak_threads} peak",
-            wall_50, single, "no thread per waiting job", peak_threads - idle_threads < 50, baseline_note="one generation"),
+    return [
+        mic_row,
+        Row(
+            "20 generations at once: wall time (s)",
+            wall_20,
+            single,
+            "≤ 1.3 × one generation",
+            wall_20 <= 1.3 * single,
+            baseline_note="one generation",
+        ),
+        Row(
+            f"50 generations at once: wall time (s); app threads {idle_threads} idle → {peak_threads} peak",
+            wall_50,
+            single,
+            "no thread per waiting job",
+            peak_threads - idle_threads < 50,
+            baseline_note="one generation",
+        ),
         Row(f"App CPU per generation (s); biggest item: {hot} ({share:.0%})", cpu_per_job, None, "small", True),
-        Row("Overhead: end-to-end − fake job − poll lag, uploads excluded (s)", overhead, JOB_SECONDS, "≤ 0.5 s",
-            overhead <= 0.5, baseline_note="fake job"),
-        Row("Completion noticed after (s)", lag, interval, "≤ one poll interval", lag <= interval + 0.05,
-            baseline_note="poll interval"),
+        Row(
+            "Overhead: end-to-end − fake job − poll lag, uploads excluded (s)",
+            overhead,
+            JOB_SECONDS,
+            "≤ 0.5 s",
+            overhead <= 0.5,
+            baseline_note="fake job",
+        ),
+        Row(
+            "Completion noticed after (s)",
+            lag,
+            interval,
+            "≤ one poll interval",
+            lag <= interval + 0.05,
+            baseline_note="poll interval",
+        ),
         Row("Status requests per second per job", rate, None, "≤ 2", rate <= 2),
     ]
 
 
-def _at_once(generate, count: int, pid: int) -> tuple[float, int]:
+def _at_once(generate: Callable[[int], object], count: int, pid: int) -> tuple[float, int]:
     """Wall time of `count` simultaneous generations, and the app's peak thread count meanwhile."""
     peak, done = [status_field(pid, "Threads")], threading.Event()
 
@@ -124,7 +162,9 @@ def _at_once(generate, count: int, pid: int) -> tuple[float, int]:
 def microphone_row(url: str, fal_url: str, face: dict, work: Path) -> Row:
     """Bytes sent to fal per second of a browser microphone recording (44.1 kHz mono 16-bit WAV)."""
     speech = speech_wav(work / "speech-22k.wav")
-    mic = ffmpeg_convert(speech, work / "mic.wav", "-af", "apad=pad_dur=0.5", "-ar", "44100", "-ac", "1", "-c:a", "pcm_s16le")
+    mic = ffmpeg_convert(
+        speech, work / "mic.wav", "-af", "apad=pad_dur=0.5", "-ar", "44100", "-ac", "1", "-c:a", "pcm_s16le"
+    )
     mic = ffmpeg_convert(mic, work / "mic20.wav", "-af", "aloop=loop=4:size=2e9")
     seconds = probe_seconds(mic)
     call(url, "generate", [face, upload(url, mic), "microphone", PRO, ""])
@@ -133,9 +173,14 @@ def microphone_row(url: str, fal_url: str, face: dict, work: Path) -> Row:
     sent.write_bytes(httpx.get(f"{fal_url}/files/{audio_name}").content)
     sent_rate, wav_rate = sent.stat().st_size / seconds, mic.stat().st_size / seconds
     quality = describe_audio(sent)
-    return Row(f"Upload per second of microphone audio (bytes/s); sent as {quality}", sent_rate, wav_rate,
-               "≤ 1/10 of the WAV, ≥ 16 kHz", sent_rate <= wav_rate / 10 and quality_ok(sent),
-               baseline_note="the WAV")
+    return Row(
+        f"Upload per second of microphone audio (bytes/s); sent as {quality}",
+        sent_rate,
+        wav_rate,
+        "≤ 1/10 of the WAV, ≥ 16 kHz",
+        sent_rate <= wav_rate / 10 and quality_ok(sent),
+        baseline_note="the WAV",
+    )
 
 
 def startup_rows() -> list[Row]:
@@ -150,8 +195,14 @@ def startup_rows() -> list[Row]:
         measured[label] = statistics.median(starts), statistics.median(rss)
     (ours_s, ours_mb), (bare_s, bare_mb) = measured["ours"], measured["bare"]
     return [
-        Row("Start-up: `python app.py` to first page (s)", ours_s, bare_s, "≤ 1.3 × bare", ours_s <= 1.3 * bare_s,
-            baseline_note="bare Blocks"),
+        Row(
+            "Start-up: `python app.py` to first page (s)",
+            ours_s,
+            bare_s,
+            "≤ 1.3 × bare",
+            ours_s <= 1.3 * bare_s,
+            baseline_note="bare Blocks",
+        ),
         Row("Idle RSS (MB)", ours_mb, bare_mb, "≤ 1.2 × bare", ours_mb <= 1.2 * bare_mb, baseline_note="bare Blocks"),
     ]
 

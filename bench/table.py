@@ -30,4 +30,7 @@ def print_table(rows: list[Row]) -> None:
             ratio = f"{row.ours / row.baseline:.3f}"
         else:
             baseline, ratio = "—", "—"
-        print(f"| {row.figure} | {_number(row.ours)} | {baseline} | {ratio} | {row.target} | {'yes' if row.met else '**no**'} |")
+        print(
+            f"| {row.figure} | {_number(row.ours)} | {baseline} | {ratio} | {row.target} "
+            f"| {'yes' if row.met else '**no**'} |"
+        )

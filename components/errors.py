@@ -1,7 +1,7 @@
 """The studio's small exception hierarchy (in the spirit of httpx's).
 
 Every message is a sentence a visitor can act on. None of them ever carries a
-fal key. Only the UI handlers turn these into `gr.Error`.
+fal key. Only `components/web/` turns these into `gr.Error`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class BudgetExceeded(StudioError):
 class GenerationError(StudioError):
     """A remote job failed. Carries the fal request id when one exists."""
 
-    def __init__(self, message: str, request_id: str | None = None):
+    def __init__(self, message: str, request_id: str | None = None) -> None:
         self.request_id = request_id
         suffix = f" (request id: {request_id})" if request_id else ""
         super().__init__(f"{message}{suffix}")
@@ -60,5 +60,5 @@ class JobTimedOut(GenerationError):
     """The job ran past the configured timeout and was cancelled."""
 
 
-class JobCancelled(GenerationError):
-    """The visitor pressed Stop."""
+class PreviewFailed(StudioError):
+    """The local preview could not be rendered on this machine."""

@@ -8,9 +8,8 @@ returns with the finished video.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass
-
+from decimal import ROUND_HALF_UP, Decimal
 
 HEADER_SLACK_SECONDS = 0.05
 

@@ -10,7 +10,7 @@ from components.errors import SettingsError
 class FieldReader:
     """Typed field access that names the offending field in its errors."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str) -> None:
         self.source = source
 
     def error(self, field: str, problem: str, value: Any) -> SettingsError:

@@ -14,12 +14,10 @@ import fal_client.client
 import pytest
 from gradio_client import Client
 
-from app import build_demo
-from components.history import RunCache
-from tests.fakes import media as media_factory
+from components.runs import RunCache
 from tests.fakes import FakeFal, FakeFalServer
-from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
-
+from tests.fakes import media as media_factory
+from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, running_app
 
 
 @pytest.fixture(scope="session")
@@ -49,11 +47,8 @@ def fal(fake_fal, finished_runs):
 @pytest.fixture(scope="session")
 def studio(fake_fal, finished_runs, tmp_path_factory):
     """The app with a server key, as a Space with FAL_KEY set."""
-    settings = fast_settings()
-    demo = build_demo(settings, server_key=SERVER_KEY, output_dir=tmp_path_factory.mktemp("videos"), finished_runs=finished_runs)
-    url = launch_local(demo, settings)
-    yield url
-    demo.close()
+    with running_app(fast_settings(), SERVER_KEY, tmp_path_factory.mktemp("videos"), finished_runs) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -71,12 +66,8 @@ def media(tmp_path_factory) -> Path:
     return folder
 
 
-
 @pytest.fixture(scope="session")
 def keyless(fake_fal, tmp_path_factory):
     """The app as a fresh clone runs it: no FAL_KEY anywhere."""
-    settings = fast_settings()
-    demo = build_demo(settings, server_key=None, output_dir=tmp_path_factory.mktemp("keyless-videos"))
-    url = launch_local(demo, settings)
-    yield url
-    demo.close()
+    with running_app(fast_settings(), None, tmp_path_factory.mktemp("keyless-videos")) as url:
+        yield url

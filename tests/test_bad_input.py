@@ -12,8 +12,8 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from tests.fakes.media import ffmpeg_convert, portrait, probe_seconds, tone_wav
+from tests.helpers import PRO
 
-PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 FAL_AUDIO = {".mp3", ".ogg", ".wav", ".m4a", ".aac"}
 FAL_IMAGE = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"}
 
@@ -51,7 +51,13 @@ AUDIO_CASES = [
     ("truncated mp3", _truncated_mp3, None),
     ("over 5 MB wav", _big_wav, None),
     ("8 kHz mono", lambda d: tone_wav(d / "phone.wav", 3.0, rate=8000), None),
-    ("96 kHz stereo float", lambda d: ffmpeg_convert(tone_wav(d / "t.wav", 3.0), d / "f.wav", "-ar", "96000", "-ac", "2", "-c:a", "pcm_f32le"), None),
+    (
+        "96 kHz stereo float",
+        lambda d: ffmpeg_convert(
+            tone_wav(d / "t.wav", 3.0), d / "f.wav", "-ar", "96000", "-ac", "2", "-c:a", "pcm_f32le"
+        ),
+        None,
+    ),
     ("webm opus", lambda d: ffmpeg_convert(tone_wav(d / "t.wav", 3.0), d / "rec.webm", "-c:a", "libopus"), None),
     ("m4a", lambda d: ffmpeg_convert(tone_wav(d / "t.wav", 3.0), d / "v.m4a"), None),
     ("flac", lambda d: ffmpeg_convert(tone_wav(d / "t.wav", 3.0), d / "v.flac"), None),
@@ -96,7 +102,11 @@ def _animated_gif(d: Path) -> Path:
 
 
 IMAGE_CASES = [
-    ("200×200", lambda d: portrait(d / "s.png", size=(200, 200)), r"too small: 200×200 px\. Each side must be at least 300 px"),
+    (
+        "200×200",
+        lambda d: portrait(d / "s.png", size=(200, 200)),
+        r"too small: 200×200 px\. Each side must be at least 300 px",
+    ),
     ("3000×400", lambda d: portrait(d / "w.png", size=(3000, 400)), r"too wide: 3000×400 px .*between 0\.4 and 2\.5"),
     ("text named .png", _bytes("fake.png", b"<html>not an image</html>"), "image could not be read"),
     ("over 10 MB", _noise_png, None),

@@ -6,16 +6,16 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from app import build_demo
 from components.budget import SessionSpend, check_budget
 from components.errors import BudgetExceeded
 from components.pricing import estimate
 from components.settings import Budget
-from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
 from tests.fakes.media import tone_wav
+from tests.helpers import PRO, SERVER_KEY, VISITOR_KEY, fast_settings, running_app
 
-PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
-SMALL = Budget(max_seconds_per_request=10, max_dollars_per_request=1.00, max_seconds_per_session=12, max_dollars_per_session=5.00)
+SMALL = Budget(
+    max_seconds_per_request=10, max_dollars_per_request=1.00, max_seconds_per_session=12, max_dollars_per_session=5.00
+)
 
 
 def test_request_limit_names_the_numbers():
@@ -39,14 +39,14 @@ def test_reservation_is_released_when_a_job_fails():
 
 @pytest.fixture(scope="module")
 def budgeted(fake_fal, tmp_path_factory):
-    settings = fast_settings(budget=SMALL)
-    demo = build_demo(settings, server_key=SERVER_KEY, output_dir=tmp_path_factory.mktemp("budget-videos"))
-    yield launch_local(demo, settings)
-    demo.close()
+    with running_app(fast_settings(budget=SMALL), SERVER_KEY, tmp_path_factory.mktemp("budget-videos")) as url:
+        yield url
 
 
 def run(client, media, audio, key=""):
-    return client.predict(handle_file(str(media / "face.png")), handle_file(str(audio)), ".", PRO, key, api_name="/generate")
+    return client.predict(
+        handle_file(str(media / "face.png")), handle_file(str(audio)), ".", PRO, key, api_name="/generate"
+    )
 
 
 def test_over_budget_request_is_refused_before_fal(budgeted, media, fal, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from fal_client.client import FalClientHTTPError, FalClientTimeoutError
 
 from components.backends.fal_errors import describe_detail, explain
-from components.backends.fal_pooled import SubmitOutcomeUnknown
+from components.backends.fal_private import SubmitOutcomeUnknown
 from components.errors import JobTimedOut, KeyRejected, NetworkError, RateLimited, RemoteFailure, RemoteValidationError
 
 REQUEST = httpx.Request("POST", "https://queue.fal.run/fal-ai/x", headers={"Authorization": "Key secret-key"})
@@ -23,13 +23,19 @@ def http_error(status: int, detail: object = "nope", headers: dict | None = None
     [
         (http_error(401), KeyRejected, "fal rejected the key (HTTP 401: nope)"),
         (http_error(403, "Exhausted balance"), KeyRejected, "HTTP 403: Exhausted balance"),
-        (http_error(422, [{"loc": ["body", "image_url"], "msg": "Face too small"}]), RemoteValidationError,
-         "fal refused the inputs: image_url: Face too small"),
+        (
+            http_error(422, [{"loc": ["body", "image_url"], "msg": "Face too small"}]),
+            RemoteValidationError,
+            "fal refused the inputs: image_url: Face too small",
+        ),
         (http_error(429), RateLimited, "rate-limiting"),
         (http_error(500, "boom"), RemoteFailure, "fal failed to make the video (HTTP 500: boom)"),
         (http_error(404, "Request not found"), RemoteFailure, "fal refused the request (HTTP 404: Request not found)"),
-        (httpx.HTTPStatusError("401", request=REQUEST, response=httpx.Response(401, request=REQUEST)), KeyRejected,
-         "fal rejected the key (HTTP 401)"),
+        (
+            httpx.HTTPStatusError("401", request=REQUEST, response=httpx.Response(401, request=REQUEST)),
+            KeyRejected,
+            "fal rejected the key (HTTP 401)",
+        ),
         (httpx.ConnectError("down", request=REQUEST), NetworkError, "Could not reach fal.ai"),
         (SubmitOutcomeUnknown("ReadError"), NetworkError, "not sent again"),
         (FalClientTimeoutError(timeout=900, request_id="req-9"), JobTimedOut, "still not finished after 900 s"),

@@ -6,14 +6,16 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from tests.helpers import SERVER_KEY, VISITOR_KEY
-
-PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
+from tests.helpers import PRO, SERVER_KEY, VISITOR_KEY
 
 
 def generate(client, media, key=""):
     return client.predict(
-        handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), ".", PRO, key,
+        handle_file(str(media / "face.png")),
+        handle_file(str(media / "speech.wav")),
+        ".",
+        PRO,
+        key,
         api_name="/generate",
     )
 
@@ -29,19 +31,38 @@ FAULTS = [
     ("503 on submit", {"submit_status": 503}, "", r"fal failed to make the video \(HTTP 503", False, 0),
     (
         "422 after COMPLETED",
-        {"result_status": 422, "result_detail": [{"loc": ["body", "audio_url"], "msg": "Audio has no speech", "type": "value_error"}]},
+        {
+            "result_status": 422,
+            "result_detail": [{"loc": ["body", "audio_url"], "msg": "Audio has no speech", "type": "value_error"}],
+        },
         "",
         r"fal refused the inputs: audio_url: Audio has no speech",
         True,
         1,
     ),
-    ("result fetch fails", {"result_status": 500, "result_detail": "Worker crashed"}, "", r"fal failed to make the video \(HTTP 500: Worker crashed", True, 1),
-    ("video download 404", {"video_status": 404}, "", r"downloading it failed \(HTTP 404\)\. It may still be at http", True, 1),
+    (
+        "result fetch fails",
+        {"result_status": 500, "result_detail": "Worker crashed"},
+        "",
+        r"fal failed to make the video \(HTTP 500: Worker crashed",
+        True,
+        1,
+    ),
+    (
+        "video download 404",
+        {"video_status": 404},
+        "",
+        r"downloading it failed \(HTTP 404\)\. It may still be at http",
+        True,
+        1,
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, faults, key, message, has_request_id, accepted", FAULTS, ids=[f[0] for f in FAULTS])
-def test_fault_is_explained_and_the_next_generation_works(client, media, fal, name, faults, key, message, has_request_id, accepted):
+def test_fault_is_explained_and_the_next_generation_works(
+    client, media, fal, name, faults, key, message, has_request_id, accepted
+):
     fal.faults.update(faults)
     with pytest.raises(AppError, match=message) as caught:
         generate(client, media, key)

@@ -10,12 +10,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from app import build_demo
-from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, launch_local
 from tests.fakes.media import probe_seconds, tone_wav
-
-PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
-STANDARD = "fal-ai/kling-video/ai-avatar/v2/standard"
+from tests.helpers import PRO, SERVER_KEY, STANDARD, VISITOR_KEY, fast_settings, running_app
 
 
 def generate(client, media, audio="speech.wav", prompt=".", model=PRO, key=""):
@@ -91,7 +87,11 @@ def test_too_short_audio_is_refused_before_anything_is_sent(client, media, fal, 
 def test_streams_queue_and_generation_stages(client, media, fal):
     fal.queue_seconds, fal.run_seconds = 0.6, 0.6
     job = client.submit(
-        handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), ".", PRO, "",
+        handle_file(str(media / "face.png")),
+        handle_file(str(media / "speech.wav")),
+        ".",
+        PRO,
+        "",
         api_name="/generate",
     )
     job.result()
@@ -112,7 +112,11 @@ def wait_for(predicate, seconds=10.0):
 def test_stop_cancels_the_job_at_fal(client, media, fal):
     fal.queue_seconds, fal.run_seconds = 0.2, 60
     job = client.submit(
-        handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), ".", PRO, "",
+        handle_file(str(media / "face.png")),
+        handle_file(str(media / "speech.wav")),
+        ".",
+        PRO,
+        "",
         api_name="/generate",
     )
     assert wait_for(lambda: len(fal.submits()) == 1), "the job never reached fal"
@@ -122,19 +126,15 @@ def test_stop_cancels_the_job_at_fal(client, media, fal):
     assert fal.cancels() == [f"/fal-ai/kling-video/requests/{request_id}/cancel"]
 
 
-def test_job_past_the_timeout_is_cancelled_and_explained(media, fal):
-    settings = fast_settings(timeout_seconds=1.5)
-    demo = build_demo(settings, server_key=SERVER_KEY)
-    try:
-        client = Client(launch_local(demo, settings), verbose=False)
+def test_job_past_the_timeout_is_cancelled_and_explained(media, fal, tmp_path):
+    with running_app(fast_settings(timeout_seconds=1.5), SERVER_KEY, tmp_path) as url:
+        client = Client(url, verbose=False)
         fal.faults["never_complete"] = True
         with pytest.raises(AppError, match=r"still not finished after 1\.5 s, so it was cancelled") as caught:
             generate(client, media)
         request_id = fal.submits()[0].request_id
         assert request_id in str(caught.value)
         assert wait_for(lambda: fal.cancels())
-    finally:
-        demo.close()
 
 
 def test_two_generations_run_side_by_side(client, media, fal):
@@ -142,14 +142,20 @@ def test_two_generations_run_side_by_side(client, media, fal):
     fal.queue_seconds, fal.run_seconds = 0.1, 1.5
     jobs = [
         client.submit(
-            handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), ".", PRO, "",
+            handle_file(str(media / "face.png")),
+            handle_file(str(media / "speech.wav")),
+            ".",
+            PRO,
+            "",
             api_name="/generate",
         )
         for _ in range(2)
     ]
     assert wait_for(lambda: len(fal.submits()) == 2, seconds=5)
     first, second = sorted(fal.submits(), key=lambda j: j.submitted)
-    assert second.submitted - first.submitted < fal.queue_seconds + fal.run_seconds, "the second job waited for the first"
+    assert second.submitted - first.submitted < fal.queue_seconds + fal.run_seconds, (
+        "the second job waited for the first"
+    )
     for job in jobs:
         assert job.result()[0].endswith(".mp4")
 

@@ -7,16 +7,18 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from components.errors import InputRejected
-from components.history import Run, from_entry, remember
-from tests.helpers import VISITOR_KEY
+from components.runs import Run, from_entry, remember
 from tests.fakes.media import probe_seconds
-
-PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
+from tests.helpers import PRO, VISITOR_KEY
 
 
 def generate(client, media, prompt=".", key=""):
     return client.predict(
-        handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), prompt, PRO, key,
+        handle_file(str(media / "face.png")),
+        handle_file(str(media / "speech.wav")),
+        prompt,
+        PRO,
+        key,
         api_name="/generate",
     )
 

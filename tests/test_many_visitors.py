@@ -8,10 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from gradio_client import Client, handle_file
 
-from tests.helpers import SERVER_KEY
 from tests.fakes.media import probe_seconds, tone_wav
+from tests.helpers import PRO, SERVER_KEY
 
-PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 VISITORS = 20
 
 
@@ -34,7 +33,7 @@ def test_twenty_visitors_get_their_own_video_on_their_own_key(studio, fal, media
     finally:
         fal.valid_keys.difference_update(keys)
 
-    for i, (video, status) in enumerate(results):
+    for i, (video, _status) in enumerate(results):
         assert abs(probe_seconds(video) - seconds[i]) < 0.2, f"visitor {i} got someone else's video"
     assert len(fal.submits()) == VISITORS
 

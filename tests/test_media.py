@@ -51,7 +51,9 @@ def test_formats_fal_refuses_are_converted(tmp_path, work, suffix, args):
 
 
 def test_float_96k_stereo_wav_is_converted(tmp_path, work):
-    source = ffmpeg_convert(tone_wav(tmp_path / "a.wav", 3.0), tmp_path / "f.wav", "-ar", "96000", "-ac", "2", "-c:a", "pcm_f32le")
+    source = ffmpeg_convert(
+        tone_wav(tmp_path / "a.wav", 3.0), tmp_path / "f.wav", "-ar", "96000", "-ac", "2", "-c:a", "pcm_f32le"
+    )
     prepared = prepare_audio(source, LIMITS.audio, work)
     assert prepared.container == "mp3"
     assert prepared.seconds == pytest.approx(3.0, abs=0.1)
@@ -129,7 +131,10 @@ def test_bmp_is_converted_to_jpeg(tmp_path, work):
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda d: portrait(d / "s.png", size=(200, 200)), r"too small: 200×200 px\. Each side must be at least 300 px"),
+        (
+            lambda d: portrait(d / "s.png", size=(200, 200)),
+            r"too small: 200×200 px\. Each side must be at least 300 px",
+        ),
         (lambda d: portrait(d / "w.png", size=(3000, 400)), r"too wide: 3000×400 px .*between 0\.4 and 2\.5"),
         (lambda d: _write(d / "fake.png", b"hello"), "image could not be read"),
         (lambda d: _write(d / "empty.png", b""), "image file is empty"),

@@ -14,14 +14,29 @@ from pydub import AudioSegment
 
 from components.backends.preview_render import PREVIEW_LABEL, loudness_levels
 from tests.fakes.media import probe_seconds, tone_wav
-
-PREVIEW = "local/preview"
+from tests.helpers import PREVIEW
 
 
 def first_frame(video: str, at: float = 0.5) -> np.ndarray:
     png = subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-ss", str(at), "-i", video, "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
-        check=True, capture_output=True,
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-ss",
+            str(at),
+            "-i",
+            video,
+            "-frames:v",
+            "1",
+            "-f",
+            "image2pipe",
+            "-c:v",
+            "png",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
     ).stdout
     return np.asarray(Image.open(BytesIO(png)).convert("L"), dtype=float)
 
@@ -31,7 +46,11 @@ def test_keyless_app_defaults_to_the_preview_and_renders_without_fal(keyless, me
     default_model = client.view_api(return_format="dict")["named_endpoints"]["/generate"]["parameters"][3]
     assert default_model["parameter_default"] == PREVIEW
     video, status = client.predict(
-        handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), ".", PREVIEW, "",
+        handle_file(str(media / "face.png")),
+        handle_file(str(media / "speech.wav")),
+        ".",
+        PREVIEW,
+        "",
         api_name="/generate",
     )
     assert abs(probe_seconds(video) - probe_seconds(media / "speech.wav")) < 0.2
@@ -44,7 +63,9 @@ def test_keyless_app_defaults_to_the_preview_and_renders_without_fal(keyless, me
 
 def test_the_mouth_moves_with_the_voice(keyless, media, fal, tmp_path):
     loud_then_quiet = tmp_path / "lq.wav"
-    (AudioSegment.from_wav(tone_wav(tmp_path / "a.wav", 1.5)) + AudioSegment.silent(1500)).export(loud_then_quiet, format="wav")
+    (AudioSegment.from_wav(tone_wav(tmp_path / "a.wav", 1.5)) + AudioSegment.silent(1500)).export(
+        loud_then_quiet, format="wav"
+    )
     client = Client(keyless, verbose=False)
     video, _ = client.predict(
         handle_file(str(media / "face.png")), handle_file(str(loud_then_quiet)), ".", PREVIEW, "", api_name="/generate"
@@ -57,8 +78,12 @@ def test_kling_without_any_key_points_to_the_preview(keyless, media, fal):
     client = Client(keyless, verbose=False)
     with pytest.raises(AppError, match="choose the free “Local preview” model"):
         client.predict(
-            handle_file(str(media / "face.png")), handle_file(str(media / "speech.wav")), ".",
-            "fal-ai/kling-video/ai-avatar/v2/pro", "", api_name="/generate",
+            handle_file(str(media / "face.png")),
+            handle_file(str(media / "speech.wav")),
+            ".",
+            "fal-ai/kling-video/ai-avatar/v2/pro",
+            "",
+            api_name="/generate",
         )
     assert fal.seen == []
 

@@ -78,7 +78,11 @@ def test_a_bad_settings_file_stops_the_app_with_the_field_named(tmp_path):
     bad.write_text(yaml.safe_dump(raw))
     root = Path(__file__).resolve().parent.parent
     run = subprocess.run(
-        [sys.executable, "app.py"], cwd=root, capture_output=True, text=True, timeout=120,
+        [sys.executable, "app.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "KLING_STUDIO_SETTINGS": str(bad), "GRADIO_ANALYTICS_ENABLED": "False"},
     )
     assert run.returncode == 1

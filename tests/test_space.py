@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 import yaml
 
-from app import build_demo
+from app import mcp_setting
 from components.media.audio import prepare_audio
 from components.media.image import prepare_image
 from components.settings import load_settings
-from components.ui import EXAMPLES, mcp_setting
-from tests.helpers import SERVER_KEY, fast_settings, launch_local
+from components.web.page import EXAMPLES
+from tests.helpers import SERVER_KEY, fast_settings, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,15 +62,10 @@ def test_examples_are_valid_inputs(tmp_path):
 
 def test_examples_are_never_generated_at_start_up(fal, monkeypatch, tmp_path):
     monkeypatch.setenv("GRADIO_CACHE_EXAMPLES", "true")  # what Spaces do
-    settings = fast_settings()
-    demo = build_demo(settings, server_key=SERVER_KEY, output_dir=tmp_path)
-    try:
-        url = launch_local(demo, settings)
+    with running_app(fast_settings(), SERVER_KEY, tmp_path) as url:
         config = httpx.get(url + "config").json()
         assert any(c.get("type") == "dataset" for c in config["components"]), "no examples on the page"
         assert fal.seen == []
-    finally:
-        demo.close()
 
 
 def test_mcp_server_lists_the_studio_tools(studio):

@@ -1,10 +1,16 @@
-"""What every backend yields while it works, and the interface the handlers use."""
+"""The interface every backend implements, and the events it yields while it works.
+
+Callers ask a backend what it is (`paid`, `recoverable`, `has_key`) instead of
+comparing backend names: the settings' `backend:` field picks a class in
+`components/backends/__init__.py`, and that is the only place a name matters.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator, Literal, Protocol
+from typing import Literal, Protocol
 
 from components.jobs import Job
 
@@ -25,15 +31,33 @@ class Finished:
     seconds: float
     cost: float
     request_id: str | None
+    # A sentence the page adds under the result (the preview says it is not Kling).
+    note: str | None = None
 
 
 class Backend(Protocol):
     output_dir: Path
 
-    def run(self, job: Job, visitor_key: str | None) -> AsyncIterator[Progress | Finished]:
-        """Yield progress while the job runs, then one `Finished`; raise `StudioError` on failure."""
+    @property
+    def paid(self) -> bool:
+        """True when a run spends money at a provider (so it counts against a budget and is worth re-using)."""
+        ...
+
+    @property
+    def recoverable(self) -> bool:
+        """True when a finished job can be fetched again by its request id."""
         ...
 
     def has_key(self, visitor_key: str | None) -> bool:
         """False when this backend would refuse to run for lack of a fal key."""
+        ...
+
+    def run(self, job: Job, visitor_key: str | None) -> AsyncIterator[Progress | Finished]:
+        """Yield progress while the job runs, then one `Finished`; raise `StudioError` on failure.
+
+        Closing the iterator early (the visitor pressed Stop) cancels the remote job."""
+        ...
+
+    async def recover(self, endpoint: str, request_id: str, visitor_key: str | None, price: float) -> Finished:
+        """Fetch a finished job's stored result again, without running it again."""
         ...

@@ -1,8 +1,7 @@
-"""Where finished videos are kept, and fetching fal's video into it."""
+"""Fetching fal's finished video into the videos folder."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -10,13 +9,6 @@ import httpx
 from components.errors import RemoteFailure
 
 _CHUNK = 1 << 16
-
-
-def default_output_dir() -> Path:
-    """A stable folder, so a visitor's history still finds its videos after a restart."""
-    folder = Path(tempfile.gettempdir()) / "kling-avatar-studio" / "videos"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def download_client() -> httpx.AsyncClient:
@@ -33,8 +25,7 @@ async def download_video(http: httpx.AsyncClient, result: dict, target: Path, re
     async with http.stream("GET", url) as response:
         if response.status_code != 200:
             raise RemoteFailure(
-                f"fal made the video but downloading it failed (HTTP {response.status_code}). "
-                f"It may still be at {url}",
+                f"fal made the video but downloading it failed (HTTP {response.status_code}). It may still be at {url}",
                 request_id,
             )
         with target.open("wb") as out:

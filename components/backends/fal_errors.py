@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 from fal_client.client import FalClientHTTPError, FalClientTimeoutError
 
-from components.backends.fal_pooled import SubmitOutcomeUnknown
+from components.backends.fal_private import SubmitOutcomeUnknown
 from components.errors import (
     GenerationError,
     JobTimedOut,
@@ -26,11 +26,7 @@ KEYS_PAGE = "https://fal.ai/dashboard/keys"
 
 def explain(exc: BaseException, request_id: str | None, timeout: float) -> GenerationError:
     if isinstance(exc, FalClientTimeoutError):
-        return JobTimedOut(
-            f"The job was still not finished after {timeout:g} s, so it was cancelled. "
-            "fal charges only finished videos; try again later or with a shorter clip",
-            request_id or exc.request_id,
-        )
+        return timed_out(timeout, request_id or exc.request_id)
     if isinstance(exc, FalClientHTTPError):
         request_id = request_id or exc.response_headers.get("x-fal-request-id")
         return _from_status(exc.status_code, describe_detail(exc.message), request_id)
@@ -48,6 +44,14 @@ def explain(exc: BaseException, request_id: str | None, timeout: float) -> Gener
             request_id,
         )
     return RemoteFailure(f"Something unexpected went wrong talking to fal ({type(exc).__name__})", request_id)
+
+
+def timed_out(timeout: float, request_id: str | None) -> JobTimedOut:
+    return JobTimedOut(
+        f"The job was still not finished after {timeout:g} s, so it was cancelled. "
+        "fal charges only finished videos; try again later or with a shorter clip",
+        request_id,
+    )
 
 
 def _from_status(status: int, detail: str, request_id: str | None) -> GenerationError:

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator
 
 from components.backends.base import Finished, Progress
-from components.backends.preview_render import render_preview
-from components.errors import RemoteFailure
+from components.backends.preview_render import PREVIEW_LABEL, render_preview
+from components.errors import InputRejected, PreviewFailed
 from components.jobs import Job
+
+NOTE = f"**{PREVIEW_LABEL}.** Choose a Kling model (with a fal key) for the real thing."
 
 
 @dataclass(frozen=True)
 class PreviewBackend:
     output_dir: Path
+    paid = False
+    recoverable = False
 
     def has_key(self, visitor_key: str | None) -> bool:
         return True
@@ -32,5 +36,8 @@ class PreviewBackend:
         try:
             seconds = await asyncio.to_thread(render_preview, job.image, job.audio, target)
         except (OSError, RuntimeError) as exc:
-            raise RemoteFailure(f"The local preview could not be rendered ({type(exc).__name__})") from None
-        yield Finished(video=target, seconds=seconds, cost=0.0, request_id=None)
+            raise PreviewFailed(f"The local preview could not be rendered ({type(exc).__name__}).") from None
+        yield Finished(video=target, seconds=seconds, cost=0.0, request_id=None, note=NOTE)
+
+    async def recover(self, endpoint: str, request_id: str, visitor_key: str | None, price: float) -> Finished:
+        raise InputRejected("Only Kling runs at fal have a request id to recover; choose a Kling model.")

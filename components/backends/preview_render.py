@@ -89,14 +89,42 @@ def _mouth_frame(base: Image.Image, openness: float) -> Image.Image:
     return frame
 
 
-def _encode(frames, levels, size, audio_path: Path, seconds: float, target: Path) -> None:
+def _encode(
+    frames: list[bytes], levels: np.ndarray, size: tuple[int, int], audio_path: Path, seconds: float, target: Path
+) -> None:
     width, height = size
     command = [
-        "ffmpeg", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(FPS), "-i", "-",
-        "-i", str(audio_path), "-t", f"{seconds:.3f}",
-        "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", str(target),
+        "ffmpeg",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        str(FPS),
+        "-i",
+        "-",
+        "-i",
+        str(audio_path),
+        "-t",
+        f"{seconds:.3f}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        "-movflags",
+        "+faststart",
+        str(target),
     ]
     with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as ffmpeg:
         for level in levels:

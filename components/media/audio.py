@@ -72,9 +72,7 @@ def probe_audio(path: str | Path) -> AudioInfo:
     path = Path(path)
     found = _probe_with_ffprobe(path)
     if found is None or found[0] <= 0:
-        raise InputRejected(
-            "The audio file could not be read. Use an MP3, WAV, M4A, AAC, OGG, FLAC or WebM recording."
-        )
+        raise InputRejected("The audio file could not be read. Use an MP3, WAV, M4A, AAC, OGG, FLAC or WebM recording.")
     seconds, container = found
     return AudioInfo(path=path, seconds=seconds, container=container, size_bytes=path.stat().st_size)
 
@@ -139,7 +137,9 @@ def _export(segment: AudioSegment, workdir: Path) -> AudioInfo:
     encoder.set_channels(1)
     encoder.set_quality(5)  # LAME's default: clean speech at a third of the CPU of its "high quality" 2
     target.write_bytes(bytes(encoder.encode(pcm.raw_data) + encoder.flush()))
-    return AudioInfo(path=target, seconds=len(segment) / 1000, container=UPLOAD_FORMAT, size_bytes=target.stat().st_size)
+    return AudioInfo(
+        path=target, seconds=len(segment) / 1000, container=UPLOAD_FORMAT, size_bytes=target.stat().st_size
+    )
 
 
 def _renamed_copy(info: AudioInfo, workdir: Path) -> AudioInfo:

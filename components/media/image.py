@@ -27,8 +27,6 @@ _PILLOW_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "A
 @dataclass(frozen=True)
 class PreparedImage:
     path: Path
-    width: int
-    height: int
     converted: bool
 
 
@@ -49,7 +47,7 @@ def prepare_image(path: str | Path, limits: ImageLimits, workdir: Path) -> Prepa
         or path.stat().st_size > limits.max_bytes
     )
     if not needs_conversion:
-        return PreparedImage(_named_copy(path, extension, workdir), upright.width, upright.height, converted=False)
+        return PreparedImage(_named_copy(path, extension, workdir), converted=False)
     return _convert(upright, limits, workdir)
 
 
@@ -88,7 +86,7 @@ def _convert(upright: Image.Image, limits: ImageLimits, workdir: Path) -> Prepar
         raise InputRejected(
             f"The image is too large even after compression. The limit is {limits.max_bytes / 1e6:g} MB."
         )
-    return PreparedImage(target, frame.width, frame.height, converted=True)
+    return PreparedImage(target, converted=True)
 
 
 def _has_transparency(image: Image.Image) -> bool:

@@ -160,7 +160,12 @@ class FakeFal:
         # fal's URLs drop the endpoint's sub-path: owner/app/requests/<id>.
         base = f"{self.base_url}/{'/'.join(endpoint.split('/')[:2])}/requests/{request_id}"
         return JSONResponse(
-            {"request_id": request_id, "status_url": f"{base}/status", "response_url": base, "cancel_url": f"{base}/cancel"},
+            {
+                "request_id": request_id,
+                "status_url": f"{base}/status",
+                "response_url": base,
+                "cancel_url": f"{base}/cancel",
+            },
             headers={"x-fal-request-id": request_id},
         )
 
@@ -188,8 +193,12 @@ class FakeFal:
             detail = self.faults.get("result_detail", "Internal error")
             return error_response(int(self.faults["result_status"]), detail, job.request_id)
         video, seconds = self._render(job)
-        file = {"url": self.storage.keep(video), "content_type": "video/mp4", "file_name": video.name,
-                "file_size": video.stat().st_size}
+        file = {
+            "url": self.storage.keep(video),
+            "content_type": "video/mp4",
+            "file_name": video.name,
+            "file_size": video.stat().st_size,
+        }
         return JSONResponse({"video": file, "duration": seconds})
 
     def _render(self, job: FakeJob) -> tuple[Path, float]:

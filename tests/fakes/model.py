@@ -27,9 +27,33 @@ def render_video(image: Path, audio: Path, workdir: Path) -> tuple[Path, float]:
         still = workdir / f"{digest}.png"  # ffmpeg cannot loop every format fal takes (GIF)
         Image.open(image).convert("RGB").save(still)
         subprocess.run(
-            ["ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-framerate", "10", "-i", str(still),
-             "-i", str(audio), "-t", f"{seconds}", "-vf", "scale=320:-2,format=yuv420p",
-             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-c:a", "aac", str(video)],
+            [
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-y",
+                "-loop",
+                "1",
+                "-framerate",
+                "10",
+                "-i",
+                str(still),
+                "-i",
+                str(audio),
+                "-t",
+                f"{seconds}",
+                "-vf",
+                "scale=320:-2,format=yuv420p",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-tune",
+                "stillimage",
+                "-c:a",
+                "aac",
+                str(video),
+            ],
             check=True,
         )
     return video, seconds

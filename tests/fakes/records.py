@@ -47,7 +47,9 @@ def job_stats(
                 "request_id": job.request_id,
                 "submitted": job.submitted,
                 "status_requests": job.status_requests,
-                "completion_lag": None if job.completion_seen is None else job.completion_seen - job.submitted - job_seconds,
+                "completion_lag": None
+                if job.completion_seen is None
+                else job.completion_seen - job.submitted - job_seconds,
                 "audio_url": job.arguments.get("audio_url"),
             }
             for job in jobs

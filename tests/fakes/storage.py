@@ -85,7 +85,9 @@ class FakeStorage:
         if refused:
             return refused
         name = f"{next(self._ids)}-upload.bin"
-        return JSONResponse({"upload_url": f"{self.base_url}/files/{name}", "file_url": f"{self.base_url}/files/{name}"})
+        return JSONResponse(
+            {"upload_url": f"{self.base_url}/files/{name}", "file_url": f"{self.base_url}/files/{name}"}
+        )
 
     def _store(self, key: str | None, body: bytes, name: str) -> Response:
         # `key` is None when the bearer token was never issued here: fal's CDN refuses that.

@@ -1,31 +1,38 @@
-"""fal_client's AsyncClient, tuned in two ways the app needs.
+"""Every private part of fal_client 1.0.3 the app relies on, named in one place.
 
-1. One HTTP client shared by its CDN uploads. fal_client 1.0.3 opens a fresh
-   `httpx.AsyncClient` for every upload (`_cdn_client`), and each builds an SSL
-   context: about 25 ms of CPU, a third of the app's CPU per generation
+`PRIVATE_PARTS` lists them and tests/test_fal_private.py fails as soon as an
+upgraded fal_client (or httpx) no longer has one, instead of the app quietly
+losing what they buy:
+
+1. One HTTP client shared by CDN uploads (`AsyncClient._cdn_client`, overridden).
+   fal_client opens a fresh `httpx.AsyncClient` per upload, and each builds an
+   SSL context: about 25 ms of CPU, a third of the app's CPU per generation
    (measured with bench/ and py-spy). The app uploads two files per job.
 2. No replay of a submit that may have reached fal. fal_client retries every
    transport error, also a connection cut after fal accepted the job: that
-   would queue, and charge, the job twice. Only a failure to connect is safe
-   to retry.
-
-Both override private parts of the pinned fal_client (`_cdn_client`, `_client`);
-the integration tests drive the real upload and submit paths against the fake
-fal, so a change there shows up.
+   would queue, and charge, the job twice. Upstream's own queue client
+   (`AsyncClient._client`, read, never rebuilt, so headers upstream adds are
+   kept) gets its transport (`httpx.AsyncClient._transport`) wrapped before the
+   first submit. Only a failure to connect is then retried.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import AsyncIterator
+from typing import Any
 
 import fal_client
 import fal_client.client
 import httpx
-from asyncstdlib import cached_property as async_cached_property
-from fal_client.client import USER_AGENT, AsyncBackupDomainTransport
+from fal_client.client import USER_AGENT
+
+PRIVATE_PARTS = (
+    (fal_client.AsyncClient, "_client"),
+    (fal_client.AsyncClient, "_cdn_client"),
+    (httpx.AsyncClient, "_transport"),
+)
 
 # The request never left this machine: retrying it cannot queue a second job.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -37,7 +44,7 @@ class SubmitOutcomeUnknown(Exception):
 
 
 class _NoReplayedSubmits(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self._inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -54,8 +61,11 @@ class _NoReplayedSubmits(httpx.AsyncBaseTransport):
             return response
         # The answer's body is read later, outside this call: a cut there is just as ambiguous.
         return httpx.Response(
-            response.status_code, headers=response.headers, stream=_GuardedBody(response.stream),
-            extensions=response.extensions, request=request,
+            response.status_code,
+            headers=response.headers,
+            stream=_GuardedBody(response.stream),
+            extensions=response.extensions,
+            request=request,
         )
 
     async def aclose(self) -> None:
@@ -63,7 +73,7 @@ class _NoReplayedSubmits(httpx.AsyncBaseTransport):
 
 
 class _GuardedBody(httpx.AsyncByteStream):
-    def __init__(self, inner):
+    def __init__(self, inner: Any) -> None:
         self._inner = inner
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -81,14 +91,16 @@ class _GuardedBody(httpx.AsyncByteStream):
 class PooledAsyncClient(fal_client.AsyncClient):
     _uploads: httpx.AsyncClient | None = field(default=None, repr=False, compare=False, hash=False)
 
-    @async_cached_property(asyncio.Lock)
-    async def _client(self) -> httpx.AsyncClient:
-        auth = await self._auth
-        return httpx.AsyncClient(
-            transport=_NoReplayedSubmits(AsyncBackupDomainTransport()),
-            headers={"Authorization": auth.header_value, "User-Agent": USER_AGENT},
-            timeout=self.default_timeout,
-        )
+    async def submit(self, application: str, arguments: Any, **options: Any) -> fal_client.AsyncRequestHandle:
+        """fal_client's own submit, on a transport that will not send the job twice."""
+        await self.guarded_queue_client()
+        return await super().submit(application, arguments, **options)
+
+    async def guarded_queue_client(self) -> httpx.AsyncClient:
+        queue = await self._client
+        if not isinstance(queue._transport, _NoReplayedSubmits):
+            queue._transport = _NoReplayedSubmits(queue._transport)
+        return queue
 
     @asynccontextmanager
     async def _cdn_client(self) -> AsyncIterator[httpx.AsyncClient]:
@@ -98,7 +110,7 @@ class PooledAsyncClient(fal_client.AsyncClient):
 
     async def aclose(self) -> None:
         """Close the connections this client opened (creating nothing just to close it)."""
-        if "_client" in self.__dict__:  # asyncstdlib caches the made client under its name
+        if "_client" in vars(self):  # fal_client caches the made queue client under its name
             await (await self._client).aclose()
         if self._uploads is not None:
             await self._uploads.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
@@ -25,7 +26,7 @@ def gradio_error(exc: Exception, doing: str) -> gr.Error:
 
 
 @contextlib.contextmanager
-def as_gradio_error(doing: str = "handling an event"):
+def as_gradio_error(doing: str = "handling an event") -> Iterator[None]:
     try:
         yield
     except Exception as exc:

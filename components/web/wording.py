@@ -1,12 +1,12 @@
-"""What the page says while a job runs and when it ends. Pure text, no gradio."""
+"""What the page says: the estimate, progress, results and refusals, as Markdown."""
 
 from __future__ import annotations
 
-from components.backends.base import Finished, Progress
-from components.backends.preview_render import PREVIEW_LABEL
-from components.history import Run
+from components.backends.base import Progress
 from components.jobs import Job, Quote
 from components.pricing import format_dollars
+from components.runs import Run
+from components.studio import Done
 
 _STAGE_TITLES = {
     "uploading": "Uploading the portrait and voice to fal…",
@@ -24,8 +24,8 @@ def describe_quote(quote: Quote) -> str:
     return text
 
 
-def checking(job_label: str) -> str:
-    return f"⏳ Checking the inputs for {job_label}…"
+def checking(model_label: str) -> str:
+    return f"⏳ Checking the inputs for {model_label}…"
 
 
 def describe_progress(progress: Progress, job: Job, elapsed: float) -> str:
@@ -40,15 +40,16 @@ def describe_progress(progress: Progress, job: Job, elapsed: float) -> str:
     return "\n\n".join(lines)
 
 
-def describe_finished(finished: Finished, job: Job, elapsed: float) -> str:
+def describe_done(done: Done) -> str:
+    run = done.run
     lines = [
-        f"✅ **Done in {elapsed:.0f} s.** Video: {finished.seconds:.1f} s · "
-        f"actual cost {format_dollars(finished.cost)} ({job.model.label})",
+        f"✅ **Done in {done.elapsed:.0f} s.** Video: {run.seconds:.1f} s · "
+        f"actual cost {format_dollars(run.cost)} ({run.model})",
     ]
-    if job.model.backend == "preview":
-        lines.append(f"**{PREVIEW_LABEL}.** Choose a Kling model (with a fal key) for the real thing.")
-    if finished.request_id:
-        lines.append(f"Request id: `{finished.request_id}`")
+    if done.note:
+        lines.append(done.note)
+    if run.request_id:
+        lines.append(f"Request id: `{run.request_id}`")
     return "\n\n".join(lines)
 
 
@@ -62,9 +63,21 @@ def reused(run: Run) -> str:
 
 
 def reopened(run: Run, recovered: bool) -> str:
-    how = "Recovered from fal's stored result; nothing was charged again." if recovered else "Re-opened from your history."
+    how = (
+        "Recovered from fal's stored result; nothing was charged again."
+        if recovered
+        else "Re-opened from your history."
+    )
     ident = f" Request id: `{run.request_id}`." if run.request_id else ""
     return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_dollars(run.cost)}.{ident}"
+
+
+def readiness(missing: list[str], audio_problem: str | None) -> str:
+    if missing:
+        return "To generate, add " + ", ".join(missing) + "."
+    if audio_problem:
+        return "Not ready: the voice clip needs fixing (see the estimate above)."
+    return "Ready — press **Generate**."
 
 
 def failed(message: str) -> str:

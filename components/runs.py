@@ -81,7 +81,7 @@ def fingerprint(image: Path, audio: Path, prompt: str, endpoint: str) -> str:
 class RunCache:
     """Finished runs by input fingerprint, so identical inputs never pay twice (bounded, newest kept)."""
 
-    def __init__(self, capacity: int = 500):
+    def __init__(self, capacity: int = 500) -> None:
         self._runs: OrderedDict[str, Run] = OrderedDict()
         self._capacity = capacity
 

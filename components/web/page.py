@@ -1,0 +1,170 @@
+"""The page: layout and its events together in one `gr.Blocks`, as in Gradio's own demos.
+
+Public events carry an `api_name` (`/estimate_cost`, `/generate`, `/recover`);
+the rest are private. The elem_ids are what the browser tests and visitors'
+scripts find the components by: keep them stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from components.budget import SessionSpend
+from components.pricing import format_price
+from components.settings import Settings
+from components.studio import Studio
+from components.web.handlers import Handlers
+
+INTRO = """# 🗣️ Kling Avatar Studio
+Turn a portrait and a voice into a talking-avatar video with
+[Kling AI Avatar](https://fal.ai/models/fal-ai/kling-video/ai-avatar/v2/pro) on fal.ai.
+Give a face and a voice clip, check the cost, press **Generate**. Kling takes a few minutes;
+the **Local preview** model renders a labelled stand-in on this machine, free and without a key."""
+
+KEY_HELP = (
+    "Used for your requests only, never stored or shown. "
+    "Get one at [fal.ai/dashboard/keys](https://fal.ai/dashboard/keys)."
+)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+HISTORY_STORAGE_KEY = "kling-avatar-studio-runs"
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+
+
+def build_page(studio: Studio, server_has_key: bool, history_secret: str) -> gr.Blocks:
+    """The whole page. `history_secret` encrypts the runs kept in each visitor's browser."""
+    settings, handlers = studio.settings, Handlers(studio)
+    with gr.Blocks(title="Kling Avatar Studio") as demo:
+        gr.Markdown(INTRO)
+        with gr.Row(equal_height=False):
+            with gr.Column():
+                image = gr.Image(
+                    label="Portrait",
+                    type="filepath",
+                    sources=["upload", "webcam", "clipboard"],
+                    elem_id="image",
+                    height=320,
+                )
+                audio = gr.Audio(label="Voice", type="filepath", sources=["upload", "microphone"], elem_id="audio")
+                model = gr.Dropdown(
+                    label="Model",
+                    choices=[
+                        (f"{m.label} — {format_price(m.price_per_second)}/s", m.endpoint) for m in settings.models
+                    ],
+                    value=settings.default_for(server_has_key),
+                    elem_id="model",
+                )
+                prompt = gr.Textbox(label="Prompt (optional)", value=".", max_lines=4, elem_id="prompt")
+                fal_key = _key_box(settings, server_has_key)
+                estimate = gr.Markdown(
+                    "**Estimated cost:** add a voice clip to see it.", label="Estimate", elem_id="estimate"
+                )
+                with gr.Row():
+                    generate = gr.Button("Generate", variant="primary", elem_id="generate")
+                    stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False)
+                readiness = gr.Markdown(elem_id="readiness")
+                _examples(image, audio, prompt)
+            with gr.Column():
+                video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=420)
+                status = gr.Markdown(label="Status", elem_id="status")
+                with gr.Accordion("📼 Your runs (kept in this browser)", open=True):
+                    # A fixed storage key and, when configured, a fixed secret: history also survives restarts.
+                    history = gr.BrowserState([], storage_key=HISTORY_STORAGE_KEY, secret=history_secret)
+                    history_list = gr.Dropdown(label="Finished runs", choices=[], type="index", elem_id="history")
+                    reopen = gr.Button("Open this run", elem_id="reopen")
+                    with gr.Row():
+                        request_id = gr.Textbox(
+                            label="Recover by fal request id", placeholder="request id", elem_id="request_id", scale=3
+                        )
+                        recover = gr.Button("Recover", elem_id="recover", scale=1)
+        last_run, spent = gr.State(None), gr.State(SessionSpend())
+
+        # After a recording both .change and .stop_recording fire: .change alone is enough.
+        gr.on(
+            [audio.change, model.change],
+            handlers.estimate_cost,
+            inputs=[audio, model],
+            outputs=estimate,
+            api_name="estimate_cost",
+            preprocess=False,
+            show_progress="hidden",
+        )
+        gr.on(
+            [demo.load, image.change, audio.change, model.change, fal_key.change],
+            handlers.readiness,
+            inputs=[image, audio, model, fal_key],
+            outputs=readiness,
+            preprocess=False,
+            show_progress="hidden",
+            queue=False,
+            **PRIVATE,
+        )
+        # Stop can be pressed only while a job runs: enabled first, then the job, then disabled.
+        started = generate.click(_interactive(True), outputs=stop, queue=False, **PRIVATE)
+        job = started.then(
+            handlers.generate,
+            inputs=[image, audio, prompt, model, fal_key, spent],
+            outputs=[video, status, last_run],
+            api_name="generate",
+            preprocess=False,
+            concurrency_limit=settings.jobs.max_concurrent,
+            concurrency_id="generate",
+            show_progress_on=[video],
+        )
+        job.success(handlers.remember, [history, last_run], [history, history_list], **PRIVATE)
+        job.then(_interactive(False), outputs=stop, queue=False, **PRIVATE)
+        # Cancel first, then say so: a progress update still in flight cannot overwrite the message.
+        stop.click(None, cancels=[job], **PRIVATE).then(handlers.stopped, outputs=status, queue=False, **PRIVATE).then(
+            _interactive(False), outputs=stop, queue=False, **PRIVATE
+        )
+
+        demo.load(handlers.choices, inputs=history, outputs=history_list, **PRIVATE)
+        reopen.click(handlers.reopen, inputs=[history, history_list, fal_key], outputs=[video, status], **PRIVATE)
+        recovered = recover.click(
+            handlers.recover,
+            inputs=[request_id, model, fal_key],
+            outputs=[video, status, last_run],
+            api_name="recover",
+        )
+        recovered.success(handlers.remember, [history, last_run], [history, history_list], **PRIVATE)
+    return demo
+
+
+def _key_box(settings: Settings, server_has_key: bool) -> gr.Textbox:
+    with gr.Accordion(
+        "🔑 Your fal key" + ("" if server_has_key else " — this app has no key of its own"),
+        open=not server_has_key,
+        visible=settings.allow_visitor_keys,
+    ):
+        return gr.Textbox(
+            label="Your fal key",
+            value="",
+            type="password",
+            placeholder="Leave empty to use the app's key" if server_has_key else "fal key id:secret",
+            info=KEY_HELP,
+            elem_id="fal_key",
+        )
+
+
+def _examples(image: gr.Image, audio: gr.Audio, prompt: gr.Textbox) -> None:
+    rows = [
+        [str(EXAMPLES / portrait), str(EXAMPLES / voice), text]
+        for portrait, voice, text in (
+            ("person.png", "hello.mp3", "A friendly presenter greets the audience."),
+            ("cat.png", "cat.mp3", "A cheerful cartoon cat talks to the camera."),
+        )
+        if (EXAMPLES / portrait).is_file() and (EXAMPLES / voice).is_file()
+    ]
+    if rows:
+        # No fn: choosing an example only fills the inputs. Nothing is cached, nothing is paid.
+        gr.Examples(examples=rows, inputs=[image, audio, prompt], cache_examples=False, label="Try an example")
+
+
+def _interactive(enabled: bool) -> Callable[[], Any]:
+    def update() -> Any:
+        return gr.update(interactive=enabled)
+
+    return update
