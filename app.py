@@ -1,15 +1,15 @@
-"""Kling Avatar Studio — composition root: settings → backends → studio → page → launch.
+"""Kling Avatar Studio — composition root: settings → folders → backends → studio → page → launch.
 
 Importing this module builds the page (Spaces look for `demo`) and contacts
-nothing. Address and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT.
+nothing remote. Address and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import secrets
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,27 +18,39 @@ import gradio as gr
 
 from components.backends import build_backends
 from components.errors import SettingsError
+from components.ledger import Ledger
 from components.runs import RunCache
 from components.settings import DEFAULT_PATH, Settings, load_settings
+from components.storage import data_folder, ensure_writable, sweep_videos, videos_folder
 from components.studio import Studio
 from components.web.page import build_page
 
+log = logging.getLogger("kling_studio")
 # Uploads larger than this never reach our code (Kling's own limits are far lower).
 MAX_UPLOAD = "50mb"
-
-
-def default_output_dir() -> Path:
-    """A stable folder, so a visitor's history still finds its videos after a restart."""
-    folder = Path(tempfile.gettempdir()) / "kling-avatar-studio" / "videos"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+# Gradio's cache (uploads, and its copy of each video shown): swept every 15 min, files older than
+# 2 h deleted. The videos folder, swept by space.yaml's `storage`, is the copy that lasts.
+DELETE_CACHE = (900, 7200)
 
 
 def build_studio(
-    settings: Settings, server_key: str | None, output_dir: Path | None = None, finished_runs: RunCache | None = None
+    settings: Settings,
+    server_key: str | None,
+    output_dir: Path | None = None,
+    finished_runs: RunCache | None = None,
+    data_dir: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> Studio:
-    backends = build_backends(settings, server_key, output_dir or default_output_dir())
-    return Studio(settings, backends, finished_runs or RunCache())
+    videos = ensure_writable(output_dir or videos_folder(), "finished videos")
+    sweep_videos(videos, settings.storage)
+    if data_dir is None:
+        found = data_folder(environ)
+        data_dir = found.path
+        kept = "kept across restarts" if found.survives_restart else "LOST at every restart (enable persistent storage)"
+        log.warning("Spend ledger in %s (%s): %s", found.path, found.why, kept)
+    ledger = Ledger(ensure_writable(data_dir, "the spend ledger") / "ledger.sqlite3")
+    backends = build_backends(settings, server_key, videos)
+    return Studio(settings, backends, ledger, finished_runs or RunCache(), login_offered=_on_space_with_login(environ))
 
 
 def build_demo(
@@ -46,12 +58,25 @@ def build_demo(
     server_key: str | None,
     output_dir: Path | None = None,
     finished_runs: RunCache | None = None,
+    data_dir: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> gr.Blocks:
-    studio = build_studio(settings, server_key, output_dir, finished_runs)
+    studio = build_studio(settings, server_key, output_dir, finished_runs, data_dir, environ)
     # A fixed secret (set it on a Space) keeps the browser's run history readable across restarts.
     secret = environ.get("KLING_STUDIO_HISTORY_SECRET") or secrets.token_urlsafe(16)
-    return build_page(studio, server_has_key=server_key is not None, history_secret=secret)
+    return build_page(
+        studio,
+        server_has_key=server_key is not None,
+        history_secret=secret,
+        behind_proxy=bool(environ.get("SPACE_ID")),
+        login_offered=_on_space_with_login(environ),
+        delete_cache=DELETE_CACHE,
+    )
+
+
+def _on_space_with_login(environ: Mapping[str, str]) -> bool:
+    """`hf_oauth: true` in the README's front matter makes Spaces set OAUTH_CLIENT_ID."""
+    return bool(environ.get("SPACE_ID") and environ.get("OAUTH_CLIENT_ID"))
 
 
 def mcp_setting(environ: Mapping[str, str]) -> bool | None:
@@ -76,9 +101,9 @@ def launch(demo: gr.Blocks, settings: Settings, environ: Mapping[str, str] = os.
 
 try:
     settings = load_settings(os.environ.get("KLING_STUDIO_SETTINGS") or DEFAULT_PATH)
+    demo = build_demo(settings, server_key=os.environ.get("FAL_KEY") or None)
 except SettingsError as exc:
     raise SystemExit(f"Kling Avatar Studio cannot start: {exc}") from None
-demo = build_demo(settings, server_key=os.environ.get("FAL_KEY") or None)
 
 if __name__ == "__main__":
     launch(demo, settings)

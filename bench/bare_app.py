@@ -2,7 +2,6 @@
 
 import gradio as gr
 
-from components.budget import SessionSpend
 from components.web.page import EXAMPLES
 
 
@@ -40,7 +39,6 @@ with gr.Blocks(title="bare") as demo:
                 gr.Textbox()
                 gr.Button("Recover")
     gr.State(None)
-    gr.State(SessionSpend())
     audio.change(estimate_cost, [audio, model], estimate, api_name="estimate_cost", preprocess=False)
     button.click(
         generate, [image, audio, prompt, model, fal_key], [video, status], api_name="generate", preprocess=False

@@ -1,59 +1,104 @@
-"""The owner's budget guard for a public Space. Pure logic: no gradio.
+"""The owner's budget caps, checked against the ledger, and the life of one reservation.
 
-Only runs paid with the app's own FAL_KEY count; a visitor's own key is theirs
-to spend. Limits come from space.yaml's `budget` block.
+Only jobs on the app's own FAL_KEY count; a visitor's own key is theirs to spend.
+Every refusal names the cap, what was used, when it resets and the ways on.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
-from components.errors import BudgetExceeded
+from components.backends.base import Finished, Progress
+from components.errors import BudgetExceeded, GenerationError
+from components.ledger import Ledger, Usage
 from components.pricing import Estimate, format_dollars
 from components.settings import Budget
 
-TAIL = "Use a shorter clip, or paste your own fal key."
+LOGIN_REQUIRED = (
+    "This app's own fal key is for signed-in visitors. Sign in with Hugging Face, paste your own fal key, "
+    "or choose the free Local preview model."
+)
+
+
+def ways_on(login_offered: bool) -> str:
+    sign_in = " or sign in with Hugging Face (signed-in visitors have their own allowance)" if login_offered else ""
+    return f"Paste your own fal key (never limited here), choose the free Local preview model{sign_in}."
+
+
+def resets_in(now: float | None = None) -> str:
+    """Time to the next UTC midnight, when the daily caps start again."""
+    moment = datetime.fromtimestamp(now if now is not None else time.time(), timezone.utc)
+    left = (moment.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)) - moment
+    hours, minutes = divmod(int(left.total_seconds()) // 60, 60)
+    return f"at 00:00 UTC (in {hours} h {minutes:02d} min)"
+
+
+@dataclass(frozen=True)
+class Caps:
+    budget: Budget
+    login_offered: bool
+
+    def reserve(self, ledger: Ledger, visitor: str, endpoint: str, estimate: Estimate) -> Reservation:
+        """Caps first, then a row in the ledger — atomically, before anything is uploaded."""
+        self.check_request(estimate)
+        row = ledger.reserve(visitor, endpoint, estimate.dollars, lambda used: self.check_usage(estimate, used))
+        return Reservation(ledger, row)
+
+    def check_request(self, estimate: Estimate) -> None:
+        seconds, dollars = estimate.billed_seconds, estimate.dollars
+        if seconds > self.budget.max_seconds_per_request or dollars > self.budget.max_dollars_per_request + 1e-9:
+            raise BudgetExceeded(
+                f"This clip would use {seconds} s ({format_dollars(dollars)}) of the app's fal key; one video may use "
+                f"at most {self.budget.max_seconds_per_request:g} s and "
+                f"{format_dollars(self.budget.max_dollars_per_request)}. Use a shorter clip. "
+                + ways_on(self.login_offered)
+            )
+
+    def check_usage(self, estimate: Estimate, used: Usage) -> None:
+        """Raised inside the ledger's transaction, so parallel calls cannot all squeeze under a cap."""
+        budget, dollars, tail = self.budget, estimate.dollars, ways_on(self.login_offered)
+        if used.visitor_running >= budget.max_jobs_per_visitor_at_once:
+            raise BudgetExceeded(
+                f"You already have {used.visitor_running} job(s) running on the app's fal key, and at most "
+                f"{budget.max_jobs_per_visitor_at_once} may run at once. Wait for it to finish. {tail}"
+            )
+        if used.visitor_dollars + dollars > budget.max_dollars_per_visitor_per_day + 1e-9:
+            raise BudgetExceeded(
+                f"Today you have used {format_dollars(used.visitor_dollars)} of your "
+                f"{format_dollars(budget.max_dollars_per_visitor_per_day)} a day on the app's fal key, and this clip "
+                f"needs {format_dollars(dollars)}. It resets {resets_in()}. {tail}"
+            )
+        if used.app_dollars + dollars > budget.max_dollars_per_day + 1e-9:
+            raise BudgetExceeded(
+                f"The app's fal key has reached its daily budget: {format_dollars(used.app_dollars)} of "
+                f"{format_dollars(budget.max_dollars_per_day)} used by all visitors today, and this clip needs "
+                f"{format_dollars(dollars)}. It resets {resets_in()}. {tail}"
+            )
 
 
 @dataclass
-class SessionSpend:
-    """What one visitor session has committed on the owner's key.
+class Reservation:
+    """One owner-key job in the ledger: reserved → accepted (request id) → settled, or released."""
 
-    Mutable on purpose: it lives in that session's `gr.State`, and a job
-    reserves its estimate before it starts so that two clicks in one session
-    cannot both squeeze under the limit.
-    """
+    ledger: Ledger
+    row: int
+    may_have_reached_fal: bool = False
+    request_id: str | None = field(default=None)
 
-    seconds: float = 0.0
-    dollars: float = 0.0
+    def saw(self, progress: Progress) -> None:
+        if progress.stage == "submitting":
+            self.may_have_reached_fal = True
+        if progress.request_id and self.request_id is None:
+            self.request_id = progress.request_id
+            self.ledger.accepted(self.row, progress.request_id)
 
-    def reserve(self, estimate: Estimate) -> None:
-        self.seconds += estimate.billed_seconds
-        self.dollars += estimate.dollars
+    def finished(self, finished: Finished) -> None:
+        self.ledger.settle(self.row, finished.seconds, finished.cost)
 
-    def settle(self, estimate: Estimate, actual_seconds: float, actual_dollars: float) -> None:
-        self.seconds += actual_seconds - estimate.billed_seconds
-        self.dollars += actual_dollars - estimate.dollars
-
-    def release(self, estimate: Estimate) -> None:
-        self.seconds -= estimate.billed_seconds
-        self.dollars -= estimate.dollars
-
-
-def check_budget(estimate: Estimate, spent: SessionSpend, budget: Budget) -> None:
-    """Raise `BudgetExceeded`, with the numbers, before anything is spent."""
-    seconds, dollars = estimate.billed_seconds, estimate.dollars
-    if seconds > budget.max_seconds_per_request or dollars > budget.max_dollars_per_request + 1e-9:
-        raise BudgetExceeded(
-            f"This clip would use {seconds} s ({format_dollars(dollars)}) of the app's fal budget; "
-            f"one video may use at most {budget.max_seconds_per_request:g} s and "
-            f"{format_dollars(budget.max_dollars_per_request)}. {TAIL}"
-        )
-    over_seconds = spent.seconds + seconds > budget.max_seconds_per_session
-    over_dollars = spent.dollars + dollars > budget.max_dollars_per_session + 1e-9
-    if over_seconds or over_dollars:
-        raise BudgetExceeded(
-            f"This session has used {spent.seconds:.0f} s ({format_dollars(spent.dollars)}) of its "
-            f"{budget.max_seconds_per_session:g} s / {format_dollars(budget.max_dollars_per_session)} budget "
-            f"on the app's fal key, and this clip needs {seconds} s ({format_dollars(dollars)}). {TAIL}"
-        )
+    def ended_without_video(self, error: BaseException | None) -> None:
+        """Released only when fal provably never took the job: before the submit, or the submit was refused."""
+        refused = isinstance(error, GenerationError) and error.refused_by_fal
+        if self.request_id is None and (not self.may_have_reached_fal or refused):
+            self.ledger.release(self.row)

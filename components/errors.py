@@ -6,6 +6,12 @@ fal key. Only `components/web/` turns these into `gr.Error`.
 
 from __future__ import annotations
 
+# Said of every failure after fal took a job: it is (or will be) paid for, so it must not be sent again.
+ACCEPTED_JOB_NOTE = (
+    ". The job went through at fal: it will appear in your runs, or use Recover with its request id later "
+    "— do not generate it again, that would pay twice"
+)
+
 
 class StudioError(Exception):
     """Base class: something the visitor should be told in plain words."""
@@ -28,10 +34,14 @@ class BudgetExceeded(StudioError):
 
 
 class GenerationError(StudioError):
-    """A remote job failed. Carries the fal request id when one exists."""
+    """A remote job failed. Carries the fal request id when one exists.
 
-    def __init__(self, message: str, request_id: str | None = None) -> None:
+    `refused_by_fal`: fal answered the request with an error status, so no job was queued by it.
+    """
+
+    def __init__(self, message: str, request_id: str | None = None, refused_by_fal: bool = False) -> None:
         self.request_id = request_id
+        self.refused_by_fal = refused_by_fal
         suffix = f" (request id: {request_id})" if request_id else ""
         super().__init__(f"{message}{suffix}")
 
@@ -50,6 +60,13 @@ class RateLimited(GenerationError):
 
 class RemoteFailure(GenerationError):
     """fal or the model failed (5xx or an unexpected answer)."""
+
+
+class NotSaved(GenerationError):
+    """fal made the video (and may bill it) but this server could not keep it: never generate again."""
+
+    def __init__(self, message: str, request_id: str | None = None) -> None:
+        super().__init__(message + ACCEPTED_JOB_NOTE, request_id)
 
 
 class NetworkError(GenerationError):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from components.errors import InputRejected
-from components.media.audio import check_duration, prepare_audio, probe_audio, probe_header
+from components.media.audio import check_header, prepare_audio, probe_audio, probe_header
 from components.media.image import prepare_image
 from components.pricing import Estimate, estimate
 from components.settings import Model
@@ -76,7 +76,7 @@ def quote(audio: str | None, model: Model, header_only: bool = False) -> Quote |
     if info is None:
         return None
     try:
-        check_duration(info, model.limits.audio)
+        check_header(info, model.limits.audio)
         problem = None
     except InputRejected as exc:
         problem = str(exc)

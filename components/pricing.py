@@ -25,8 +25,13 @@ class Estimate:
         return self.billed_seconds * self.price_per_second
 
     def describe(self) -> str:
-        """E.g. `8.4 s × $0.115/s ≈ $1.04`."""
-        return f"{self.seconds:.1f} s × {format_price(self.price_per_second)}/s ≈ {format_dollars(self.dollars)}"
+        """E.g. `8.4 s, billed as 9 s × $0.115/s = $1.04`, or `6.3 s — Free`: numbers that add up as shown."""
+        if self.price_per_second == 0:
+            return f"{self.seconds:.1f} s — Free"
+        return (
+            f"{self.seconds:.1f} s, billed as {self.billed_seconds} s × {format_price(self.price_per_second)}/s "
+            f"= {format_dollars(self.dollars)}"
+        )
 
 
 def estimate(seconds: float, price_per_second: float) -> Estimate:

@@ -6,6 +6,7 @@ An entry holds what a visitor needs to find a video again — never a key.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections import OrderedDict
@@ -13,8 +14,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from components.backends.base import Finished
 from components.errors import InputRejected
-from components.pricing import format_dollars
+from components.pricing import Estimate, format_dollars
+from components.settings import Model
 
 MAX_ENTRIES = 50
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -30,10 +33,36 @@ class Run:
     request_id: str | None
     video: str
     finished_at: str
+    # "pending": fal accepted the job and its video is still to come (seconds and cost are the estimate).
+    state: str = "done"
+
+    @classmethod
+    def made_by(cls, model: Model, finished: Finished) -> Run:
+        video = finished.video.name
+        return cls(model.endpoint, model.label, finished.seconds, finished.cost, finished.request_id, video, now_iso())
+
+    @classmethod
+    def pending(cls, model: Model, request_id: str, estimate: Estimate) -> Run:
+        return cls(
+            model.endpoint,
+            model.label,
+            estimate.seconds,
+            estimate.dollars,
+            request_id,
+            f"{request_id}.mp4",
+            now_iso(),
+            state="pending",
+        )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == "pending"
 
     def label(self) -> str:
         when = self.finished_at[:16].replace("T", " ")
         ident = f" · {self.request_id}" if self.request_id else ""
+        if self.is_pending:
+            return f"⏳ {when} UTC · {self.model} · still running at fal{ident}"
         return f"{when} UTC · {self.model} · {self.seconds:.1f} s · {format_dollars(self.cost)}{ident}"
 
     def entry(self) -> dict:
@@ -47,16 +76,32 @@ def now_iso() -> str:
 def from_entry(entry: dict) -> Run:
     """An entry comes back from the browser: trust only well-formed fields."""
     try:
-        run = Run(**{name: entry[name] for name in Run.__dataclass_fields__})
-    except (KeyError, TypeError):
+        run = Run(**{name: entry[name] for name in Run.__dataclass_fields__ if name in entry})
+    except (TypeError, AttributeError):
         raise InputRejected("That history entry is damaged; it cannot be opened.") from None
-    if Path(run.video).name != run.video or not run.video.endswith(".mp4"):
+    if Path(run.video).name != run.video or not run.video.endswith(".mp4") or run.state not in ("done", "pending"):
         raise InputRejected("That history entry is damaged; it cannot be opened.")
     return run
 
 
 def remember(history: list | None, run: Run) -> list[dict]:
-    return ([run.entry()] + list(history or []))[:MAX_ENTRIES]
+    """Newest first; a run already there (same request id, e.g. its pending entry) is replaced, never doubled."""
+    others = [
+        e
+        for e in history or []
+        if not (run.request_id and isinstance(e, dict) and e.get("request_id") == run.request_id)
+    ]
+    return ([run.entry()] + others)[:MAX_ENTRIES]
+
+
+def pending_runs(history: list | None) -> list[Run]:
+    found = []
+    for entry in history or []:
+        with contextlib.suppress(InputRejected):
+            run = from_entry(entry)
+            if run.is_pending:
+                found.append(run)
+    return found
 
 
 def check_request_id(request_id: str | None) -> str:

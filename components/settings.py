@@ -15,6 +15,7 @@ import yaml
 
 from components.errors import InputRejected, SettingsError
 from components.settings_fields import FieldReader
+from components.settings_runtime import Budget, Jobs, Storage, parse_budget, parse_jobs, parse_storage
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "space.yaml"
 
@@ -26,6 +27,8 @@ class ImageLimits:
     min_side_px: int
     min_aspect: float
     max_aspect: float
+    max_pixels: int  # refused from the header, before any pixel is decoded
+    max_side_px_sent: int  # a longer portrait is scaled down to this before any other conversion
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class AudioLimits:
     max_bytes: int
     min_seconds: float
     max_seconds: float
+    max_channels: int
+    max_sample_rate: int
 
 
 @dataclass(frozen=True)
@@ -56,29 +61,13 @@ class Model:
 
 
 @dataclass(frozen=True)
-class Jobs:
-    poll_interval_seconds: float
-    timeout_seconds: float
-    max_concurrent: int
-
-
-@dataclass(frozen=True)
-class Budget:
-    """What one request and one visitor session may spend of the owner's key."""
-
-    max_seconds_per_request: float
-    max_dollars_per_request: float
-    max_seconds_per_session: float
-    max_dollars_per_session: float
-
-
-@dataclass(frozen=True)
 class Settings:
     models: tuple[Model, ...]
     default_model: str
     jobs: Jobs
     allow_visitor_keys: bool
     budget: Budget
+    storage: Storage
 
     def default_for(self, server_has_key: bool) -> str:
         """Without a server key the local preview is the default, so Generate works at once."""
@@ -119,19 +108,18 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
     default_model = reader.text(root, "default_model", "")
     if default_model not in {m.endpoint for m in models}:
         raise reader.error("default_model", "must be the endpoint of one of the models", default_model)
-    jobs_raw = reader.mapping(reader.get(root, "jobs", ""), "jobs")
-    jobs = Jobs(
-        poll_interval_seconds=reader.number(jobs_raw, "poll_interval_seconds", "jobs", minimum=0.05),
-        timeout_seconds=reader.number(jobs_raw, "timeout_seconds", "jobs", minimum=1),
-        max_concurrent=int(reader.number(jobs_raw, "max_concurrent", "jobs", minimum=1, integer=True)),
-    )
     keys_raw = reader.mapping(reader.get(root, "keys", ""), "keys")
     allow = reader.get(keys_raw, "allow_visitor_keys", "keys")
     if not isinstance(allow, bool):
         raise reader.error("keys.allow_visitor_keys", "must be true or false", allow)
-    budget_raw = reader.mapping(reader.get(root, "budget", ""), "budget")
-    budget = Budget(**{name: reader.number(budget_raw, name, "budget", minimum=0) for name in Budget.__annotations__})
-    return Settings(models=models, default_model=default_model, jobs=jobs, allow_visitor_keys=allow, budget=budget)
+    return Settings(
+        models=models,
+        default_model=default_model,
+        jobs=parse_jobs(reader, root),
+        allow_visitor_keys=allow,
+        budget=parse_budget(reader, root),
+        storage=parse_storage(reader, root),
+    )
 
 
 def _model(reader: FieldReader, raw: dict, where: str, default_limits: Limits) -> Model:
@@ -166,14 +154,23 @@ def _limits(reader: FieldReader, raw: dict, where: str, base: Limits | None) -> 
         min_side_px=int(reader.number(img, "min_side_px", at_img, minimum=1, integer=True)),
         min_aspect=reader.number(img, "min_aspect", at_img, minimum=0.01),
         max_aspect=reader.number(img, "max_aspect", at_img, minimum=0.01),
+        max_pixels=int(reader.number(img, "max_pixels", at_img, minimum=1, integer=True)),
+        max_side_px_sent=int(reader.number(img, "max_side_px_sent", at_img, minimum=1, integer=True)),
     )
     if image.min_aspect > image.max_aspect:
         raise reader.error(f"{at_img}.min_aspect", "must not exceed max_aspect", image.min_aspect)
+    # Scaling the long side down must not push the short side under min_side_px.
+    needed = image.min_side_px * max(image.max_aspect, 1 / image.min_aspect)
+    if image.max_side_px_sent < needed:
+        problem = f"must be ≥ min_side_px × the widest aspect ({needed:g})"
+        raise reader.error(f"{at_img}.max_side_px_sent", problem, image.max_side_px_sent)
     audio = AudioLimits(
         formats=reader.formats(aud, at_aud),
         max_bytes=int(reader.number(aud, "max_bytes", at_aud, minimum=1, integer=True)),
         min_seconds=reader.number(aud, "min_seconds", at_aud, minimum=0),
         max_seconds=reader.number(aud, "max_seconds", at_aud, minimum=0.1),
+        max_channels=int(reader.number(aud, "max_channels", at_aud, minimum=1, integer=True)),
+        max_sample_rate=int(reader.number(aud, "max_sample_rate", at_aud, minimum=8000, integer=True)),
     )
     if audio.min_seconds > audio.max_seconds:
         raise reader.error(f"{at_aud}.min_seconds", "must not exceed max_seconds", audio.min_seconds)

@@ -32,13 +32,24 @@ class FieldReader:
             raise self.error(_join(where, name), "must be a non-empty string", value)
         return value
 
-    def number(self, raw: dict, name: str, where: str, minimum: float, integer: bool = False) -> float:
+    def number(
+        self, raw: dict, name: str, where: str, minimum: float, integer: bool = False, default: float | None = None
+    ) -> float:
+        """A number ≥ `minimum`; with a `default`, the field may be left out."""
+        if default is not None and name not in raw:
+            return float(default)
         value = self.get(raw, name, where)
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not numeric or (integer and value != int(value)) or value < minimum:
             kind = "a whole number" if integer else "a number"
             raise self.error(_join(where, name), f"must be {kind} ≥ {minimum:g}", value)
         return float(value)
+
+    def flag(self, raw: dict, name: str, where: str, default: bool) -> bool:
+        value = raw.get(name, default)
+        if not isinstance(value, bool):
+            raise self.error(_join(where, name), "must be true or false", value)
+        return value
 
     def choice(self, raw: dict, name: str, where: str, allowed: tuple[str, ...], default: str) -> str:
         value = raw.get(name, default)

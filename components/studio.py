@@ -1,8 +1,9 @@
 """The studio's rules for a job, in one place and free of any UI.
 
-`Studio` owns the key policy, the quote, the budget's reserve/settle/release,
-the re-use of finished runs, the work folder and the `Run` records. Its
-`generate` is an async stream of plain events (checking → the backend's
+`Studio` owns the key policy, the quote, the owner's budget (caps checked in the
+ledger before anything is uploaded), the concurrency pools, the re-use of
+finished runs (only for the same payer), the work folder and the `Run` records.
+Its `generate` is an async stream of plain events (checking → the backend's
 progress → done or re-used); a failure is raised as a `StudioError`, whose
 message is the sentence the visitor sees. The web layer only translates.
 """
@@ -17,57 +18,42 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.backends.base import Backend, Finished, Progress
-from components.budget import SessionSpend, check_budget
-from components.errors import InputRejected, StudioError
-from components.jobs import Job, Quote, prepare_job, quote
-from components.runs import Run, RunCache, check_request_id, fingerprint, from_entry, now_iso
+from components.backends.base import Backend
+from components.budget import LOGIN_REQUIRED, Caps, Reservation, resets_in
+from components.errors import InputRejected
+from components.events import Accepted, Allowance, Checking, Done, Event, Reopened, Reused, Stopped, Working
+from components.identity import Visitor, payer_of
+from components.job_runner import Bookkeeping, Made, follow_accepted, make_pools, run_new
+from components.jobs import prepare_job
+from components.ledger import Ledger
+from components.preflight import Preflight
+from components.pricing import Estimate
+from components.runs import Run, RunCache, check_request_id, fingerprint, from_entry
 from components.settings import Model, Settings
-
-
-@dataclass(frozen=True)
-class Checking:
-    model: Model
-
-
-@dataclass(frozen=True)
-class Working:
-    progress: Progress
-    job: Job
-    elapsed: float
-
-
-@dataclass(frozen=True)
-class Done:
-    run: Run
-    video: Path
-    job: Job
-    elapsed: float
-    note: str | None
-
-
-@dataclass(frozen=True)
-class Reused:
-    run: Run
-    video: Path
-
-
-@dataclass(frozen=True)
-class Reopened:
-    run: Run
-    video: Path
-    recovered: bool
-
-
-Event = Checking | Working | Done | Reused
+from components.tracker import Tracked, Tracker
 
 
 @dataclass(frozen=True)
 class Studio:
     settings: Settings
     backends: Mapping[str, Backend] = field(repr=False)
-    # Identical inputs re-use a finished video instead of paying twice.
+    ledger: Ledger = field(repr=False)
+    # Identical inputs from the same payer re-use a finished video instead of paying twice.
     finished_runs: RunCache = field(default_factory=RunCache, repr=False)
+    login_offered: bool = False
+    # Jobs run in tasks of their own, followed by pages, so a reload never loses one.
+    tracker: Tracker = field(default_factory=Tracker, repr=False)
+    _caps: Caps = field(init=False, repr=False)
+    _pools: dict[str, asyncio.Semaphore] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_caps", Caps(self.settings.budget, self.login_offered))
+        object.__setattr__(self, "_pools", make_pools(self.settings.jobs))
+
+    @property
+    def preflight(self) -> Preflight:
+        """What the page says before anything is spent: the estimate and whether Generate would succeed."""
+        return Preflight(self.settings, self.backends, self.visitor_key)
 
     def visitor_key(self, raw: str | None) -> str | None:
         """The key policy, for every call that may reach fal: stripped, and refused if the owner says so."""
@@ -76,76 +62,117 @@ class Studio:
             raise InputRejected("This app does not accept visitors' fal keys; leave the key field empty.")
         return key
 
-    async def estimate(self, audio: str | None, endpoint: str) -> Quote:
-        """Duration × price from the audio header; an ffprobe run (off the event loop) only when needed."""
-        model = self.settings.model(endpoint)
-        found = quote(audio, model, header_only=True)  # a fraction of a millisecond: no thread hop
-        return found if found is not None else await asyncio.to_thread(quote, audio, model)
-
-    def missing(self, image: str | None, audio: str | None, endpoint: str, raw_key: str | None) -> list[str]:
-        """What a click on Generate would still lack."""
-        needed = [] if image else ["a portrait image"]
-        needed += [] if audio else ["a voice clip"]
-        try:
-            has_key = self.backends[self.settings.model(endpoint).endpoint].has_key(self.visitor_key(raw_key))
-        except StudioError:
-            has_key = False
-        if not has_key:
-            needed.append("a fal key (paste yours in “Your fal key”) or the Local preview model")
-        return needed
-
-    def audio_problem(self, audio: str, endpoint: str) -> str | None:
-        try:
-            return quote(audio, self.settings.model(endpoint)).problem
-        except StudioError as exc:
-            return str(exc)
+    def allowance(self, visitor: Visitor) -> Allowance:
+        used, budget = self.ledger.usage(visitor.id), self.settings.budget
+        visitor_left = max(0.0, budget.max_dollars_per_visitor_per_day - used.visitor_dollars)
+        return Allowance(visitor_left, max(0.0, budget.max_dollars_per_day - used.app_dollars), resets_in())
 
     async def generate(
-        self, image: str | None, audio: str | None, prompt: str, endpoint: str, raw_key: str | None, spent: SessionSpend
+        self,
+        image: str | None,
+        audio: str | None,
+        prompt: str,
+        endpoint: str,
+        raw_key: str | None,
+        visitor: Visitor,
+        new_take: bool = False,
+        session: str | None = None,
     ) -> AsyncIterator[Event]:
         started = time.monotonic()
         model = self.settings.model(endpoint)
         backend, key = self.backends[endpoint], self.visitor_key(raw_key)
+        on_owner_key = backend.paid and key is None
+        if on_owner_key and self.settings.budget.owner_key_requires_login and not visitor.signed_in:
+            raise InputRejected(LOGIN_REQUIRED)
         yield Checking(model)
         with tempfile.TemporaryDirectory(prefix="kling-job-") as workdir:
-            job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(workdir))
+            async with self._pools["decodes"]:
+                job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(workdir))
             same_inputs = None
             if backend.paid:  # a free render is simply made again
-                same_inputs = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)
-                earlier = self._earlier_run(same_inputs)
+                digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)
+                same_inputs = f"{digest}:{payer_of(visitor, key)}"
+                earlier = None if new_take else self._earlier_run(same_inputs)
                 if earlier is not None:
                     yield earlier
                     return
-            on_owner_budget = backend.paid and key is None and model.price_per_second > 0
-            run = self._run(job, backend, key, spent if on_owner_budget else None, started, same_inputs)
-            async with contextlib.aclosing(run) as events:
+            reservation = self._caps.reserve(self.ledger, visitor.id, endpoint, job.estimate) if on_owner_key else None
+            pool = self._pools["owner" if on_owner_key else "visitor" if backend.paid else "preview"]
+            books = Bookkeeping(reservation, self.finished_runs, same_inputs, self.settings.storage)
+            tracked = self.tracker.start(run_new(job, backend, key, pool, books), endpoint, session)
+            async with contextlib.aclosing(self._listen(tracked, model, job.estimate, started)) as events:
                 async for event in events:
                     yield event
 
-    async def _run(
-        self, job: Job, backend: Backend, key: str | None, spent: SessionSpend | None, started: float, same: str | None
-    ) -> AsyncIterator[Working | Done]:
-        if spent is not None:
-            check_budget(job.estimate, spent, self.settings.budget)
-            spent.reserve(job.estimate)
-        finished: Finished | None = None
+    async def _listen(
+        self, tracked: Tracked, model: Model, estimate: Estimate | None, started: float, from_latest: bool = False
+    ) -> AsyncIterator[Working | Accepted | Done | Stopped]:
+        """A page following a tracked job. If it goes away before fal took the job, the job stops too."""
+        announced = False
         try:
-            async with contextlib.aclosing(backend.run(job, key)) as events:
-                async for event in events:
-                    elapsed = time.monotonic() - started
-                    if isinstance(event, Progress):
-                        yield Working(event, job, elapsed)
-                        continue
-                    finished = event
-                    run = self._record(job.model, event)
-                    if same is not None:
-                        self.finished_runs.put(same, run)
-                    yield Done(run, event.video, job, elapsed, event.note)
+            async for event in tracked.listen(from_latest):
+                elapsed = time.monotonic() - started
+                if isinstance(event, Made):
+                    yield Done(event.run, event.video, elapsed, event.note)
+                    continue
+                working = Working(event, model, estimate, elapsed)
+                if event.request_id and not announced and estimate is not None:
+                    announced = True
+                    yield Accepted(Run.pending(model, event.request_id, estimate), working)
+                    continue
+                yield working
+            if tracked.stopped is not None:
+                yield tracked.stopped
         finally:
-            if spent is not None and finished is None:
-                spent.release(job.estimate)
-        if spent is not None and finished is not None:
-            spent.settle(job.estimate, finished.seconds, finished.cost)
+            if tracked.request_id is None and tracked.task is not None:
+                tracked.task.cancel()
+
+    async def resume(self, entry: object, raw_key: str | None) -> AsyncIterator[Working | Accepted | Done]:
+        """Follow a run the history says is still pending — after a reload or a restart — without a new submit."""
+        run, started = from_entry(entry), time.monotonic()
+        model = self.settings.model(run.endpoint)
+        tracked = self.tracker.of_request(run.request_id or "")
+        if tracked is None:
+            tracked = self._follow_again(model, run.request_id or "", self.visitor_key(raw_key))
+        async with contextlib.aclosing(self._listen(tracked, model, None, started, from_latest=True)) as events:
+            async for event in events:
+                yield event
+
+    def _follow_again(self, model: Model, request_id: str, key: str | None) -> Tracked:
+        backend = self.backends[model.endpoint]
+        if key is None and not self.ledger.holds(request_id):
+            raise InputRejected(
+                f"Job {request_id} ran on your own fal key and the app restarted since: paste the key into "
+                "“Your fal key” and press Recover (it is free; nothing is generated again)."
+            )
+        row = None if key else self.ledger.row_of(request_id)
+        reservation = Reservation(self.ledger, row, request_id=request_id) if row is not None else None
+        books = Bookkeeping(reservation, self.finished_runs, None, self.settings.storage)
+        work = follow_accepted(model, request_id, backend, key, books)
+        return self.tracker.start(work, model.endpoint, None, request_id)
+
+    def resume_owner_jobs(self) -> int:
+        """At start-up: follow every owner-key job that was running when the app stopped, so its video is here."""
+        jobs = self.ledger.open_jobs()
+        for _row, endpoint, request_id in jobs:
+            if self.tracker.of_request(request_id) is None and endpoint in self.backends:
+                self._follow_again(self.settings.model(endpoint), request_id, None)
+        return len(jobs)
+
+    async def stop(self, session: str | None, raw_key: str | None) -> Stopped:
+        """Stop this page's job: before fal has it, the work simply ends; queued or generating, fal is told."""
+        tracked = self.tracker.of_session(session)
+        if tracked is None or tracked.finished or tracked.stopped is not None:
+            return Stopped("finished", None)
+        outcome = Stopped(tracked.stage, tracked.request_id)
+        if outcome.request_id is None and tracked.task is not None:
+            tracked.task.cancel()
+        elif outcome.request_id is not None and outcome.stage != "downloading":  # once fal is done, nothing to stop
+            await self.backends[tracked.endpoint].cancel(
+                tracked.endpoint, outcome.request_id, self.visitor_key(raw_key)
+            )
+        tracked.halt(outcome)
+        return outcome
 
     async def reopen(self, entry: object, raw_key: str | None) -> Reopened:
         """A past run's video: the local copy if it is still here, else fal's stored result."""
@@ -160,26 +187,19 @@ class Studio:
     async def recover(self, request_id: str | None, endpoint: str, raw_key: str | None) -> Reopened:
         """Fetch a finished fal job again by its request id, without paying for it again."""
         model, key = self.settings.model(endpoint), self.visitor_key(raw_key)
-        request_id = check_request_id(request_id)
-        finished = await self.backends[endpoint].recover(endpoint, request_id, key, model.price_per_second)
-        return Reopened(self._record(model, finished), finished.video, recovered=True)
+        request_id, backend = check_request_id(request_id), self.backends[endpoint]
+        if key is None and backend.paid and not self.ledger.holds(request_id):
+            raise InputRejected(
+                f"On the app's fal key only jobs this app ran can be recovered, and {request_id} is not one of them. "
+                "Paste the fal key that ran it into “Your fal key”."
+            )
+        finished = await backend.recover(endpoint, request_id, key, model.price_per_second)
+        return Reopened(Run.made_by(model, finished), finished.video, recovered=True)
 
     def _earlier_run(self, same_inputs: str) -> Reused | None:
-        """The finished run with these exact inputs, if its video is still on disk."""
+        """The finished run with these exact inputs and payer, if its video is still on disk."""
         run = self.finished_runs.get(same_inputs)
         backend = self.backends.get(run.endpoint) if run is not None else None
         if backend is None or not (backend.output_dir / run.video).is_file():
             return None
         return Reused(run, backend.output_dir / run.video)
-
-    @staticmethod
-    def _record(model: Model, finished: Finished) -> Run:
-        return Run(
-            model.endpoint,
-            model.label,
-            finished.seconds,
-            finished.cost,
-            finished.request_id,
-            finished.video.name,
-            now_iso(),
-        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,22 +18,37 @@ PRO = "fal-ai/kling-video/ai-avatar/v2/pro"
 STANDARD = "fal-ai/kling-video/ai-avatar/v2/standard"
 PREVIEW = "local/preview"
 
-UNLIMITED = Budget(1e6, 1e6, 1e9, 1e9)
+UNLIMITED = Budget(
+    max_seconds_per_request=1e6,
+    max_dollars_per_request=1e6,
+    max_dollars_per_visitor_per_day=1e9,
+    max_jobs_per_visitor_at_once=1000,
+    max_dollars_per_day=1e9,
+    owner_key_requires_login=False,
+)
 
 
 def fast_settings(budget: Budget = UNLIMITED, **jobs) -> Settings:
     """space.yaml with a quick poll, a short timeout and (unless given) no budget limit, for a fake fal."""
     settings = load_settings()
-    values = {"poll_interval_seconds": 0.1, "timeout_seconds": 20, "max_concurrent": 50, **jobs}
+    values = {"poll_interval_seconds": 0.1, "timeout_seconds": 20, "max_concurrent": 50, "max_concurrent_owner": 50}
+    values.update(jobs)
     return dataclasses.replace(settings, jobs=dataclasses.replace(settings.jobs, **values), budget=budget)
 
 
 @contextlib.contextmanager
 def running_app(
-    settings: Settings, server_key: str | None, output_dir: Path, finished_runs: RunCache | None = None
+    settings: Settings,
+    server_key: str | None,
+    output_dir: Path,
+    finished_runs: RunCache | None = None,
+    data_dir: Path | None = None,
 ) -> Iterator[str]:
-    """The app on a free loopback port; yields its URL and closes it afterwards."""
-    demo = build_demo(settings, server_key=server_key, output_dir=output_dir, finished_runs=finished_runs)
+    """The app on a free loopback port; yields its URL and closes it afterwards.
+
+    Each launch gets a ledger of its own unless `data_dir` is given (a restart on the same data)."""
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="kling-data-"))
+    demo = build_demo(settings, server_key, output_dir, finished_runs, data_dir, environ={})
     try:
         _, url, _ = launch(demo, settings, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
         yield url

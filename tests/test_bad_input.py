@@ -11,6 +11,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from tests.fakes import crafted
 from tests.fakes.media import ffmpeg_convert, portrait, probe_seconds, tone_wav
 from tests.helpers import PRO
 
@@ -61,6 +62,10 @@ AUDIO_CASES = [
     ("webm opus", lambda d: ffmpeg_convert(tone_wav(d / "t.wav", 3.0), d / "rec.webm", "-c:a", "libopus"), None),
     ("m4a", lambda d: ffmpeg_convert(tone_wav(d / "t.wav", 3.0), d / "v.m4a"), None),
     ("flac", lambda d: ffmpeg_convert(tone_wav(d / "t.wav", 3.0), d / "v.flac"), None),
+    # Crafted: refused from the header, or by the decoded length, which is capped at the limit + 1 s.
+    ("8-ch 384 kHz FLAC", lambda d: crafted.surround_flac(d / "s.flac", seconds=3), "sample rate is too high: 384,000"),
+    ("FLAC header claims 5 of 120 s", lambda d: crafted.understated_flac(d / "u.flac"), r"too long: 61\.0 s"),
+    ("WAV header claims 30 of 1 s", lambda d: crafted.overstated_wav(d / "o.wav"), r"too short: 1\.0 s"),
 ]
 
 
@@ -117,6 +122,9 @@ IMAGE_CASES = [
     ("transparent PNG", _transparent, None),
     ("animated GIF", _animated_gif, None),
     ("WebP", lambda d: portrait(d / "p.webp"), None),
+    # Crafted: refused from the header, before a pixel is decoded.
+    ("13000² 16-bit PNG", lambda d: crafted.deep_png(d / "deep.png"), r"too large: 13000×13000 px"),
+    ("30000² PNG", lambda d: crafted.bomb_png(d / "bomb.png"), r"too large: over 89,478,485 pixels"),
 ]
 
 
@@ -125,7 +133,7 @@ def run(client, image: Path, audio: Path, prompt: str = "."):
 
 
 def assert_served(client, media):
-    video, _ = run(client, media / "face.png", media / "speech.wav")
+    video, _, _record = run(client, media / "face.png", media / "speech.wav")
     assert video.endswith(".mp4")
 
 
@@ -141,7 +149,7 @@ def test_audio_matrix(client, media, fal, tmp_path, name, make, refusal):
             run(client, media / "face.png", audio)
         assert fal.seen == [], "a refused input reached fal"
     else:
-        video, _ = run(client, media / "face.png", audio)
+        video, _, _record = run(client, media / "face.png", audio)
         sent = uploaded(fal, "audio_url")
         assert sent.suffix in FAL_AUDIO and sent.stat().st_size <= 5_000_000
         assert abs(probe_seconds(Path(video)) - probe_seconds(sent)) < 0.3
@@ -149,6 +157,7 @@ def test_audio_matrix(client, media, fal, tmp_path, name, make, refusal):
     assert_served(client, media)
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's, before our refusal
 @pytest.mark.parametrize("name, make, refusal", IMAGE_CASES, ids=[c[0] for c in IMAGE_CASES])
 def test_image_matrix(client, media, fal, tmp_path, name, make, refusal):
     image = make(tmp_path)

@@ -1,65 +1,111 @@
-"""The owner's budget: refused with the numbers before anything is spent; visitors' own keys don't count."""
+"""The owner's budget against a script: new sessions, bare /call requests, MCP calls, parallel calls, restarts.
+
+Every visitor here comes from 127.0.0.1, so they are one visitor to the caps unless a test says otherwise.
+"""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from components.budget import SessionSpend, check_budget
-from components.errors import BudgetExceeded
-from components.pricing import estimate
-from components.settings import Budget
 from tests.fakes.media import tone_wav
-from tests.helpers import PRO, SERVER_KEY, VISITOR_KEY, fast_settings, running_app
+from tests.helpers import PRO, SERVER_KEY, UNLIMITED, VISITOR_KEY, fast_settings, running_app
+from tests.mcp_client import call_tool
 
-SMALL = Budget(
-    max_seconds_per_request=10, max_dollars_per_request=1.00, max_seconds_per_session=12, max_dollars_per_session=5.00
-)
-
-
-def test_request_limit_names_the_numbers():
-    with pytest.raises(BudgetExceeded, match=r"would use 11 s \(\$1\.27\).*at most 10 s and \$1\.00"):
-        check_budget(estimate(11.0, 0.115), SessionSpend(), SMALL)
+CLIP_SECONDS = 3.0
+CLIP_DOLLARS = 3 * 0.115  # billed as 3 whole seconds on Pro
+DAY_CAP = 3.00  # room for 8 clips, while 36 are attempted
 
 
-def test_session_limit_counts_what_was_spent():
-    spent = SessionSpend(seconds=8, dollars=0.92)
-    with pytest.raises(BudgetExceeded, match=r"used 8 s \(\$0\.92\) of its 12 s / \$5\.00 budget.*needs 5 s"):
-        check_budget(estimate(5.0, 0.115), spent, SMALL)
-    check_budget(estimate(4.0, 0.115), spent, SMALL)
-
-
-def test_reservation_is_released_when_a_job_fails():
-    spent, quote = SessionSpend(), estimate(5.0, 0.115)
-    spent.reserve(quote)
-    spent.release(quote)
-    assert (spent.seconds, spent.dollars) == (0, 0)
-
-
-@pytest.fixture(scope="module")
-def budgeted(fake_fal, tmp_path_factory):
-    with running_app(fast_settings(budget=SMALL), SERVER_KEY, tmp_path_factory.mktemp("budget-videos")) as url:
-        yield url
-
-
-def run(client, media, audio, key=""):
-    return client.predict(
-        handle_file(str(media / "face.png")), handle_file(str(audio)), ".", PRO, key, api_name="/generate"
+def generate(url: str, image: Path, audio: Path, prompt: str = ".", key: str = "") -> tuple:
+    """A new session per call, as a script would make."""
+    return Client(url, verbose=False).predict(
+        handle_file(str(image)), handle_file(str(audio)), prompt, PRO, key, False, api_name="/generate"
     )
 
 
-def test_over_budget_request_is_refused_before_fal(budgeted, media, fal, tmp_path):
-    with pytest.raises(AppError, match=r"would use 11 s \(\$1\.27\) of the app's fal budget"):
-        run(Client(budgeted, verbose=False), media, tone_wav(tmp_path / "long.wav", 11.0))
-    assert fal.seen == []
+def bare_call(url: str, image: Path, audio: Path, prompt: str) -> str:
+    """Upload, then POST /gradio_api/call/generate and read the event stream, as a curl script would."""
+    files = [("files", path.open("rb")) for path in (image, audio)]
+    uploaded = httpx.post(f"{url}gradio_api/upload", files=files, timeout=30).json()
+    data = [{"path": path, "meta": {"_type": "gradio.FileData"}} for path in uploaded] + [prompt, PRO, "", False]
+    event_id = httpx.post(f"{url}gradio_api/call/generate", json={"data": data}, timeout=30).json()["event_id"]
+    return httpx.get(f"{url}gradio_api/call/generate/{event_id}", timeout=60).text
 
 
-def test_session_budget_and_visitor_keys(budgeted, media, fal, tmp_path):
-    client = Client(budgeted, verbose=False)
-    run(client, media, tone_wav(tmp_path / "a.wav", 7.0))
-    with pytest.raises(AppError, match=r"This session has used 7 s"):
-        run(client, media, tone_wav(tmp_path / "b.wav", 6.0, freq=300))
-    assert len(fal.submits()) == 1
-    video, _ = run(client, media, tone_wav(tmp_path / "c.wav", 6.0, freq=330), key=VISITOR_KEY)
-    assert video.endswith(".mp4") and len(fal.submits()) == 2  # the visitor's own key is not the owner's budget
+def budget(**caps: float) -> object:
+    return dataclasses.replace(UNLIMITED, **caps)
+
+
+def test_a_crowd_of_sessions_bare_calls_and_mcp_stays_under_the_daily_cap_across_a_restart(fal, media, tmp_path):
+    settings = fast_settings(budget=budget(max_dollars_per_day=DAY_CAP))
+    voice, data = tone_wav(tmp_path / "voice.wav", CLIP_SECONDS), tmp_path / "data"
+    face = media / "face.png"
+    with running_app(settings, SERVER_KEY, tmp_path / "videos", data_dir=data) as url:
+        with ThreadPoolExecutor(10) as pool:
+            outcomes = list(pool.map(lambda i: _attempt(lambda: generate(url, face, voice, f"take {i}")), range(30)))
+        outcomes += [bare_call(url, face, voice, f"bare {i}") for i in range(3)]
+        outcomes += [
+            _attempt(lambda i=i: call_tool(url, "generate", _mcp_args(face, voice, f"mcp {i}"))) for i in range(3)
+        ]
+    billed = sum(CLIP_DOLLARS for job in fal.submits())
+    assert 0 < billed <= DAY_CAP + 1e-9, f"{len(fal.submits())} jobs reached fal"
+    refusals = [outcome for outcome in outcomes if "daily budget" in str(outcome)]
+    assert len(refusals) == 36 - len(fal.submits()), outcomes
+
+    with running_app(settings, SERVER_KEY, tmp_path / "videos", data_dir=data) as url:  # a restart, same ledger
+        before = len(fal.submits())
+        with pytest.raises(
+            AppError,
+            match=r"The app.s fal key has reached its daily budget: \$2\.\d\d of \$3\.00.*Paste your own fal key",
+        ):
+            generate(url, face, voice, "after the restart")
+        assert len(fal.submits()) == before
+
+
+def _attempt(call) -> object:
+    try:
+        return call()
+    except Exception as exc:  # the refusal's sentence is what the test reads
+        return exc
+
+
+def _mcp_args(image: Path, audio: Path, prompt: str) -> dict:
+    encode = lambda path, mime: f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"  # noqa: E731
+    return {
+        "image": encode(image, "image/png"),
+        "audio": encode(audio, "audio/wav"),
+        "prompt": prompt,
+        "model": PRO,
+        "fal_key": "",
+        "new_take": False,
+    }
+
+
+def test_one_visitor_runs_at_most_one_owner_key_job_at_once(fal, media, tmp_path):
+    fal.queue_seconds, fal.run_seconds = 0.5, 1.5
+    settings = fast_settings(budget=budget(max_jobs_per_visitor_at_once=1))
+    voices = [tone_wav(tmp_path / f"v{i}.wav", CLIP_SECONDS, freq=200 + 10 * i) for i in range(4)]
+    with running_app(settings, SERVER_KEY, tmp_path / "videos") as url, ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda v: _attempt(lambda: generate(url, media / "face.png", v)), voices))
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert refused and all("at most 1 may run at once" in str(o) for o in refused)
+    spans = sorted((job.submitted, job.submitted + 2.0) for job in fal.submits())
+    assert all(later[0] >= earlier[1] - 0.05 for earlier, later in zip(spans, spans[1:], strict=False)), spans
+
+
+def test_a_request_over_the_per_request_cap_is_refused_before_fal(fal, media, tmp_path):
+    settings = fast_settings(budget=budget(max_seconds_per_request=10))
+    with running_app(settings, SERVER_KEY, tmp_path / "videos") as url:
+        with pytest.raises(AppError, match=r"would use 11 s \(\$1\.27\) of the app's fal key.*Paste your own fal key"):
+            generate(url, media / "face.png", tone_wav(tmp_path / "long.wav", 11.0))
+        assert fal.seen == []
+        video, _, record = generate(url, media / "face.png", tone_wav(tmp_path / "long.wav", 11.0), key=VISITOR_KEY)
+        assert video.endswith(".mp4") and record["request_id"]  # the visitor's own key is never limited

@@ -75,13 +75,13 @@ def test_fault_is_explained_and_the_next_generation_works(
         assert secret not in text
 
     fal.reset()
-    video, status = generate(client, media)
+    video, status, _record = generate(client, media)
     assert video.endswith(".mp4") and "Done" in status
 
 
 def test_429_then_success_is_retried_by_fal_client(client, media, fal):
     fal.faults["submit_429_times"] = 2
-    video, _ = generate(client, media)
+    video, _, _record = generate(client, media)
     assert video.endswith(".mp4")
     assert fal.submit_attempts == 3 and len(fal.submits()) == 1  # refused twice, accepted once: one charge
 
@@ -95,7 +95,7 @@ def test_a_submit_cut_after_fal_accepted_it_is_not_sent_again(client, media, fal
 
 def test_connection_reset_while_polling_is_survived(client, media, fal):
     fal.faults["reset_next_status"] = True
-    video, _ = generate(client, media)
+    video, _, _record = generate(client, media)
     assert video.endswith(".mp4")
     assert len(fal.submits()) == 1
     assert "reset_next_status" not in fal.faults  # the reset really happened

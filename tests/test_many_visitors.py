@@ -33,7 +33,7 @@ def test_twenty_visitors_get_their_own_video_on_their_own_key(studio, fal, media
     finally:
         fal.valid_keys.difference_update(keys)
 
-    for i, (video, _status) in enumerate(results):
+    for i, (video, _status, _record) in enumerate(results):
         assert abs(probe_seconds(video) - seconds[i]) < 0.2, f"visitor {i} got someone else's video"
     assert len(fal.submits()) == VISITORS
 

@@ -45,7 +45,7 @@ def test_keyless_app_defaults_to_the_preview_and_renders_without_fal(keyless, me
     client = Client(keyless, verbose=False)
     default_model = client.view_api(return_format="dict")["named_endpoints"]["/generate"]["parameters"][3]
     assert default_model["parameter_default"] == PREVIEW
-    video, status = client.predict(
+    video, status, _record = client.predict(
         handle_file(str(media / "face.png")),
         handle_file(str(media / "speech.wav")),
         ".",
@@ -67,7 +67,7 @@ def test_the_mouth_moves_with_the_voice(keyless, media, fal, tmp_path):
         loud_then_quiet, format="wav"
     )
     client = Client(keyless, verbose=False)
-    video, _ = client.predict(
+    video, _, _record = client.predict(
         handle_file(str(media / "face.png")), handle_file(str(loud_then_quiet)), ".", PREVIEW, "", api_name="/generate"
     )
     talking, silent = first_frame(video, 0.7), first_frame(video, 2.6)

@@ -6,12 +6,14 @@ from components.pricing import actual_cost, estimate, format_dollars, format_pri
 @pytest.mark.parametrize(
     "seconds, price, billed, text",
     [
-        (8.4, 0.115, 9, "8.4 s × $0.115/s ≈ $1.04"),
-        (5.0, 0.115, 5, "5.0 s × $0.115/s ≈ $0.58"),
-        (5.04, 0.115, 5, "5.0 s × $0.115/s ≈ $0.58"),  # MP3 header padding is not billed
-        (5.2, 0.0562, 6, "5.2 s × $0.0562/s ≈ $0.34"),
-        (60.0, 0.115, 60, "60.0 s × $0.115/s ≈ $6.90"),
-        (0.3, 0.115, 1, "0.3 s × $0.115/s ≈ $0.12"),
+        (8.4, 0.115, 9, "8.4 s, billed as 9 s × $0.115/s = $1.04"),
+        (5.0, 0.115, 5, "5.0 s, billed as 5 s × $0.115/s = $0.58"),
+        (5.04, 0.115, 5, "5.0 s, billed as 5 s × $0.115/s = $0.58"),  # MP3 header padding is not billed
+        (5.2, 0.0562, 6, "5.2 s, billed as 6 s × $0.0562/s = $0.34"),
+        (60.0, 0.115, 60, "60.0 s, billed as 60 s × $0.115/s = $6.90"),
+        (0.3, 0.115, 1, "0.3 s, billed as 1 s × $0.115/s = $0.12"),
+        (8.33, 0.115, 9, "8.3 s, billed as 9 s × $0.115/s = $1.04"),  # issue 11's clip
+        (6.3, 0.0, 7, "6.3 s — Free"),
     ],
 )
 def test_estimate_bills_whole_seconds_rounded_up(seconds, price, billed, text):

@@ -29,7 +29,7 @@ def pinned(package: str) -> str:
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         name, _, version = line.partition("==")
         if re.sub(r"\[.*\]", "", name).strip().lower() == package:
-            return version.split(";")[0].strip()
+            return version.split("#")[0].split(";")[0].strip()
     raise AssertionError(f"{package} is not pinned in requirements.txt")
 
 

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 from components.jobs import Job
 
-Stage = Literal["uploading", "queued", "generating", "downloading", "rendering"]
+Stage = Literal["waiting", "uploading", "submitting", "queued", "generating", "downloading", "rendering"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,17 @@ class Backend(Protocol):
     def run(self, job: Job, visitor_key: str | None) -> AsyncIterator[Progress | Finished]:
         """Yield progress while the job runs, then one `Finished`; raise `StudioError` on failure.
 
-        Closing the iterator early (the visitor pressed Stop) cancels the remote job."""
+        Closing the iterator early does not cancel a job the provider accepted: only `cancel` does."""
+        ...
+
+    def follow(
+        self, endpoint: str, request_id: str, visitor_key: str | None, price: float
+    ) -> AsyncIterator[Progress | Finished]:
+        """Follow a job the provider already accepted to its video, without submitting anything."""
+        ...
+
+    async def cancel(self, endpoint: str, request_id: str, visitor_key: str | None) -> None:
+        """Ask the provider to stop a job (a queued one is dropped; a running one may still finish)."""
         ...
 
     async def recover(self, endpoint: str, request_id: str, visitor_key: str | None, price: float) -> Finished:

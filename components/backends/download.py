@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from components.errors import RemoteFailure
+from components.errors import NotSaved, RemoteFailure
 
 _CHUNK = 1 << 16
 
@@ -17,18 +17,32 @@ def download_client() -> httpx.AsyncClient:
 
 
 async def download_video(http: httpx.AsyncClient, result: dict, target: Path, request_id: str | None) -> Path:
-    """A local copy: Gradio will not fetch loopback URLs, and it outlives fal's retention."""
+    """A local copy: Gradio will not fetch loopback URLs, and it outlives fal's retention.
+
+    Written under a temporary name and renamed when complete, so a failure never leaves a truncated video.
+    """
     try:
         url = result["video"]["url"]
     except (KeyError, TypeError):
         raise RemoteFailure("fal finished the job but returned no video", request_id) from None
-    async with http.stream("GET", url) as response:
-        if response.status_code != 200:
-            raise RemoteFailure(
-                f"fal made the video but downloading it failed (HTTP {response.status_code}). It may still be at {url}",
-                request_id,
-            )
-        with target.open("wb") as out:
-            async for chunk in response.aiter_bytes(_CHUNK):
-                out.write(chunk)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        async with http.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise RemoteFailure(
+                    f"fal made the video but downloading it failed (HTTP {response.status_code}). "
+                    f"It may still be at {url}",
+                    request_id,
+                )
+            with partial.open("wb") as out:
+                async for chunk in response.aiter_bytes(_CHUNK):
+                    out.write(chunk)
+        partial.replace(target)
+    except OSError as exc:
+        raise NotSaved(
+            f"fal finished the video, but this server could not save it ({exc.strerror or type(exc).__name__})",
+            request_id,
+        ) from None
+    finally:
+        partial.unlink(missing_ok=True)
     return target

@@ -64,23 +64,33 @@ class FalBackend:
             try:
                 urls = await asyncio.gather(client.upload_file(job.image), client.upload_file(job.audio))
                 arguments = {"image_url": urls[0], "audio_url": urls[1], "prompt": job.prompt}
+                # From here on fal may have the job, even if no answer comes back.
+                yield Progress("submitting")
                 handle = await client.submit(job.endpoint, arguments)
             except _FAL_ERRORS as exc:
                 raise explain(exc, None, self.timeout) from None
-            request_id = handle.request_id
+            price = job.model.price_per_second
+            async with contextlib.aclosing(self._follow(handle, price, job.estimate.seconds)) as events:
+                async for event in events:
+                    yield event
+
+    async def follow(
+        self, endpoint: str, request_id: str, visitor_key: str | None, price: float
+    ) -> AsyncIterator[Progress | Finished]:
+        """Follow a job fal already accepted (after a reload or a restart) to its video; nothing is sent again."""
+        async with self._client_for(visitor_key) as client:
+            handle = await client.get_handle(endpoint, request_id)
+            async with contextlib.aclosing(self._follow(handle, price, 0.0)) as events:
+                async for event in events:
+                    yield event
+
+    async def cancel(self, endpoint: str, request_id: str, visitor_key: str | None) -> None:
+        """Stop: a queued job is dropped; a running one is only signalled and may still finish and bill."""
+        async with self._client_for(visitor_key) as client:
             try:
-                result = None
-                async with contextlib.aclosing(self._follow(handle)) as updates:
-                    async for update in updates:
-                        yield update
-                result = await handle.get()
-                yield Progress("downloading", request_id=request_id)
-                video = await download_video(self._downloads, result, self.output_dir / f"{request_id}.mp4", request_id)
+                await client.cancel(endpoint, request_id)
             except _FAL_ERRORS as exc:
                 raise explain(exc, request_id, self.timeout) from None
-            seconds = _video_seconds(result, job.estimate.seconds)
-            cost = actual_cost(seconds, job.model.price_per_second)
-            yield Finished(video=video, seconds=seconds, cost=cost, request_id=request_id)
 
     async def recover(self, endpoint: str, request_id: str, visitor_key: str | None, price: float) -> Finished:
         """Fetch a finished job's stored result again: reading a result is free at fal."""
@@ -113,22 +123,31 @@ class FalBackend:
             raise MissingKey(NO_KEY_MESSAGE)
         yield self._server_client
 
-    async def _follow(self, handle: fal_client.AsyncRequestHandle) -> AsyncIterator[Progress]:
-        """Queue and progress updates until fal says COMPLETED; Stop, a closed page or the timeout cancel it."""
+    async def _follow(
+        self, handle: fal_client.AsyncRequestHandle, price: float, fallback_seconds: float
+    ) -> AsyncIterator[Progress | Finished]:
+        """Queue and progress updates until fal says COMPLETED, then the result and the video.
+
+        Closing this early (the page went away) does not cancel at fal: the job is paid for and
+        its video is still wanted. Only Stop (`cancel`) and the timeout cancel."""
+        request_id = handle.request_id
         deadline = time.monotonic() + self.timeout
-        completed = False
         try:
             async for status in handle.iter_events(with_logs=True, interval=self.poll_interval):
                 if isinstance(status, fal_client.Completed):
-                    completed = True
-                    return
+                    break
                 if time.monotonic() > deadline:
-                    raise timed_out(self.timeout, handle.request_id)
-                yield _progress(status, handle.request_id)
-        finally:
-            if not completed:
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(handle.cancel())
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(handle.cancel())
+                    raise timed_out(self.timeout, request_id)
+                yield _progress(status, request_id)
+            result = await handle.get()
+            yield Progress("downloading", request_id=request_id)
+            video = await download_video(self._downloads, result, self.output_dir / f"{request_id}.mp4", request_id)
+        except _FAL_ERRORS as exc:
+            raise explain(exc, request_id, self.timeout, accepted=True) from None
+        seconds = _video_seconds(result, fallback_seconds)
+        yield Finished(video=video, seconds=seconds, cost=actual_cost(seconds, price), request_id=request_id)
 
 
 def _progress(status: fal_client.Status, request_id: str) -> Progress:

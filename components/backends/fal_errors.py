@@ -11,6 +11,7 @@ from fal_client.client import FalClientHTTPError, FalClientTimeoutError
 
 from components.backends.fal_private import SubmitOutcomeUnknown
 from components.errors import (
+    ACCEPTED_JOB_NOTE,
     GenerationError,
     JobTimedOut,
     KeyRejected,
@@ -24,7 +25,8 @@ _MAX_DETAIL_CHARS = 400
 KEYS_PAGE = "https://fal.ai/dashboard/keys"
 
 
-def explain(exc: BaseException, request_id: str | None, timeout: float) -> GenerationError:
+def explain(exc: BaseException, request_id: str | None, timeout: float, accepted: bool = False) -> GenerationError:
+    """`accepted`: fal had already taken the job, so a broken connection does not mean it failed."""
     if isinstance(exc, FalClientTimeoutError):
         return timed_out(timeout, request_id or exc.request_id)
     if isinstance(exc, FalClientHTTPError):
@@ -38,6 +40,8 @@ def explain(exc: BaseException, request_id: str | None, timeout: float) -> Gener
             "not sent again (that could charge twice); check https://fal.ai/dashboard/requests before retrying",
             request_id,
         )
+    if isinstance(exc, httpx.TransportError) and accepted:
+        return NetworkError("The connection to fal broke while following the job" + ACCEPTED_JOB_NOTE, request_id)
     if isinstance(exc, httpx.TransportError):
         return NetworkError(
             "Could not reach fal.ai (the connection failed or was cut). Check the network and try again",
@@ -55,6 +59,13 @@ def timed_out(timeout: float, request_id: str | None) -> JobTimedOut:
 
 
 def _from_status(status: int, detail: str, request_id: str | None) -> GenerationError:
+    """fal answered with an error status: whatever that request was, fal did not queue a job for it."""
+    error = _status_error(status, detail, request_id)
+    error.refused_by_fal = True
+    return error
+
+
+def _status_error(status: int, detail: str, request_id: str | None) -> GenerationError:
     said = f": {detail}" if detail else ""
     if status in (401, 403):
         return KeyRejected(

@@ -18,6 +18,7 @@ from components.backends.preview_render import PREVIEW_LABEL, render_preview
 from components.errors import InputRejected, PreviewFailed
 from components.jobs import Job
 
+NOT_AT_FAL = "Only Kling runs at fal have a request id to recover; choose a Kling model."
 NOTE = f"**{PREVIEW_LABEL}.** Choose a Kling model (with a fal key) for the real thing."
 
 
@@ -40,4 +41,13 @@ class PreviewBackend:
         yield Finished(video=target, seconds=seconds, cost=0.0, request_id=None, note=NOTE)
 
     async def recover(self, endpoint: str, request_id: str, visitor_key: str | None, price: float) -> Finished:
-        raise InputRejected("Only Kling runs at fal have a request id to recover; choose a Kling model.")
+        raise InputRejected(NOT_AT_FAL)
+
+    async def follow(
+        self, endpoint: str, request_id: str, visitor_key: str | None, price: float
+    ) -> AsyncIterator[Progress | Finished]:
+        raise InputRejected(NOT_AT_FAL)
+        yield  # an async generator, like every backend's follow
+
+    async def cancel(self, endpoint: str, request_id: str, visitor_key: str | None) -> None:
+        """A preview has no remote job: stopping its task is all there is to do."""

@@ -1,8 +1,13 @@
 """Portrait checks and conversion with Pillow. Pure logic: no gradio.
 
 An image fal would refuse but Pillow can read (BMP, TIFF, CMYK, 16-bit,
-EXIF-rotated, animated, transparent, too many bytes) is converted to an
-upright 8-bit RGB JPEG instead of refused.
+EXIF-rotated, animated, transparent, too many bytes, too many pixels to send)
+is converted to an upright 8-bit RGB JPEG instead of refused.
+
+The work per image is bounded before decoding: `Image.open` reads only the
+header, so the pixel count is refused there (a 356 KB PNG can declare
+13000×13000 16-bit pixels); a big JPEG decodes at reduced size; and a big
+image is scaled down first, so every later conversion works on a small one.
 """
 
 from __future__ import annotations
@@ -11,17 +16,18 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from components.errors import InputRejected
+from components.media.pixels import SIDEWAYS, fit, flatten, shrink, to_8bit, upright
 from components.settings import ImageLimits
 
 _EXIF_ORIENTATION = 0x0112
 _WEB_MODES = {"RGB", "RGBA", "L", "LA", "P"}
-# When the bytes are over the limit, this long side keeps every detail Kling uses.
-_DOWNSCALE_LONG_SIDE = 2048
 _PILLOW_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
+# WebP and AVIF decode through whole-frame buffers (the codec's, then a copy): measured at 9–15 bytes
+# a pixel against ~5 for PNG, TIFF or JPEG, so they may have a third of max_pixels.
+_COSTLY_DECODES = {"WEBP": "WebP", "AVIF": "AVIF"}
 
 
 @dataclass(frozen=True)
@@ -32,34 +38,68 @@ class PreparedImage:
 
 def prepare_image(path: str | Path, limits: ImageLimits, workdir: Path) -> PreparedImage:
     path = Path(path)
-    if path.stat().st_size == 0:
+    size_bytes = path.stat().st_size
+    if size_bytes == 0:
         raise InputRejected("The image file is empty. Upload a portrait photo.")
-    image = _open(path)
-    upright = ImageOps.exif_transpose(image)
-    _check_geometry(upright.width, upright.height, limits)
-    extension = _PILLOW_FORMATS.get(image.format or "")
-    needs_conversion = (
-        extension not in limits.formats
-        or _has_transparency(image)
-        or image.getexif().get(_EXIF_ORIENTATION, 1) != 1
-        or image.mode not in _WEB_MODES
-        or getattr(image, "n_frames", 1) > 1
-        or path.stat().st_size > limits.max_bytes
-    )
-    if not needs_conversion:
-        return PreparedImage(_named_copy(path, extension, workdir), converted=False)
-    return _convert(upright, limits, workdir)
+    with _open(path, limits) as image:
+        extension = _PILLOW_FORMATS.get(image.format or "")
+        animated = getattr(image, "is_animated", False)  # header only, unlike n_frames
+        width, height = image.size
+        _load(image, limits.max_side_px_sent)
+        orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+        _check_geometry(*((height, width) if orientation in SIDEWAYS else (width, height)), limits)
+        too_big = max(width, height) > limits.max_side_px_sent
+        needs_conversion = (
+            too_big
+            or extension not in limits.formats
+            or orientation != 1
+            or image.mode not in _WEB_MODES
+            or animated
+            or size_bytes > limits.max_bytes
+            or _has_transparency(image)
+        )
+        if not needs_conversion:
+            return PreparedImage(_named_copy(path, extension, workdir), converted=False)
+        small = shrink(image, limits.max_side_px_sent)  # first, so every conversion works on the small copy
+    return _convert(upright(small, orientation), limits, workdir)
 
 
-def _open(path: Path) -> Image.Image:
+def _open(path: Path, limits: ImageLimits) -> Image.Image:
+    """The header only: refuse too many pixels before a single one is decoded."""
     try:
         image = Image.open(path)
-        image.load()
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own guard (a warning, raised when warnings are errors) fires before ours can look.
         raise InputRejected(
-            "The image could not be read. Use a JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF photo."
+            f"The image is too large: over {Image.MAX_IMAGE_PIXELS:,} pixels. "
+            f"The limit is {limits.max_pixels:,} pixels."
         ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise _unreadable() from None
+    width, height = image.size
+    costly = _COSTLY_DECODES.get(image.format or "")
+    limit = limits.max_pixels // 3 if costly else limits.max_pixels
+    if width * height > limit:
+        image.close()
+        raise InputRejected(
+            f"The image is too large: {width}×{height} px ({width * height:,} pixels). "
+            f"The limit is {limit:,} pixels{f' for {costly}' if costly else ''}."
+        )
     return image
+
+
+def _load(image: Image.Image, longest: int) -> None:
+    """Decode; a big JPEG decodes at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling), still ≥ what is sent."""
+    if image.format == "JPEG" and max(image.size) > longest:
+        image.draft("RGB", fit(image.size, longest))
+    try:
+        image.load()
+    except (OSError, ValueError, EOFError):
+        raise _unreadable() from None
+
+
+def _unreadable() -> InputRejected:
+    return InputRejected("The image could not be read. Use a JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF photo.")
 
 
 def _check_geometry(width: int, height: int, limits: ImageLimits) -> None:
@@ -75,13 +115,9 @@ def _check_geometry(width: int, height: int, limits: ImageLimits) -> None:
         )
 
 
-def _convert(upright: Image.Image, limits: ImageLimits, workdir: Path) -> PreparedImage:
-    frame = _flatten(_to_8bit(upright))
+def _convert(image: Image.Image, limits: ImageLimits, workdir: Path) -> PreparedImage:
     target = workdir / "portrait.jpg"
-    frame.save(target, format="JPEG", quality=92)
-    if target.stat().st_size > limits.max_bytes:
-        frame.thumbnail((_DOWNSCALE_LONG_SIDE, _DOWNSCALE_LONG_SIDE))
-        frame.save(target, format="JPEG", quality=92)
+    flatten(to_8bit(image)).save(target, format="JPEG", quality=92)
     if target.stat().st_size > limits.max_bytes:
         raise InputRejected(
             f"The image is too large even after compression. The limit is {limits.max_bytes / 1e6:g} MB."
@@ -93,28 +129,6 @@ def _has_transparency(image: Image.Image) -> bool:
     if image.mode in {"RGBA", "LA"}:
         return image.getchannel("A").getextrema()[0] < 255
     return "transparency" in image.info
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    """Transparent pixels onto white: Kling would otherwise render them black."""
-    if not (image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info):
-        return image.convert("RGB")
-    rgba = image.convert("RGBA")
-    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    return Image.alpha_composite(background, rgba).convert("RGB")
-
-
-def _to_8bit(image: Image.Image) -> Image.Image:
-    """Scale 16- and 32-bit greyscale to 8 bits (Pillow's convert would clip)."""
-    if image.mode in {"I;16", "I;16B", "I;16L", "I"}:
-        pixels = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if pixels.max(initial=0) > 255 else 255.0
-        return Image.fromarray((pixels / peak * 255).clip(0, 255).astype(np.uint8), mode="L")
-    if image.mode == "F":
-        return Image.fromarray(np.asarray(image).clip(0, 255).astype(np.uint8), mode="L")
-    if image.mode == "CMYK":
-        return image.convert("RGB")
-    return image
 
 
 def _named_copy(path: Path, extension: str, workdir: Path) -> Path:

@@ -3,21 +3,24 @@
 Handlers take Gradio's raw file payloads (the events use `preprocess=False`),
 so a file Gradio itself cannot decode still reaches the studio's checks and gets
 a sentence instead of Gradio's generic error. Every `StudioError` becomes a
-`gr.Error` here (see `edge.py`) and nowhere else.
+`gr.Error` here (see `edge.py`) and nowhere else. The docstrings of the three
+public handlers are what MCP clients (agents) read: they describe the tool.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
 
-from components.budget import SessionSpend
 from components.errors import InputRejected
-from components.runs import from_entry, remember
-from components.studio import Checking, Done, Reused, Studio, Working
+from components.events import Accepted, Checking, Event, Reused, Stopped, Working
+from components.identity import Visitor, identify
+from components.runs import from_entry, pending_runs, remember
+from components.studio import Studio
 from components.web import wording
 from components.web.edge import as_gradio_error, file_path, gradio_error
 
@@ -25,39 +28,93 @@ from components.web.edge import as_gradio_error, file_path, gradio_error
 @dataclass(frozen=True)
 class Handlers:
     studio: Studio = field(repr=False)
+    # On a Space the visitor's address is the first X-Forwarded-For hop (Hugging Face's proxy sets it).
+    behind_proxy: bool = False
 
     async def estimate_cost(self, audio: Any, model: str) -> str:
-        """Live estimate from the audio header: duration × price, and any reason Generate would refuse."""
+        """Estimate what a talking-avatar video will cost before making it. Free; nothing is sent to fal.
+
+        Args:
+            audio: The voice clip (MP3, WAV, M4A, AAC, OGG, FLAC or WebM; 2–60 s), as a file or data: URL.
+            model: The model's endpoint, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" ($0.115/s),
+                "fal-ai/kling-video/ai-avatar/v2/standard" ($0.0562/s) or "local/preview" (free, not Kling).
+
+        Returns:
+            A Markdown line: the clip's length, the billed whole seconds × the price = the dollars,
+            and, if the clip would be refused, why.
+        """
         with as_gradio_error():
-            return wording.describe_quote(await self.studio.estimate(file_path(audio), model))
+            return wording.describe_quote(await self.studio.preflight.estimate(file_path(audio), model))
 
     def readiness(self, image: Any, audio: Any, model: str, fal_key: str) -> str:
         """One line under Generate: what is still missing before a click can succeed."""
-        missing = self.studio.missing(file_path(image), file_path(audio), model, fal_key)
-        problem = None if missing else self.studio.audio_problem(file_path(audio), model)
+        preflight = self.studio.preflight
+        missing = preflight.missing(file_path(image), file_path(audio), model, fal_key)
+        problem = None if missing else preflight.audio_problem(file_path(audio), model)
         return wording.readiness(missing, problem)
 
-    async def generate(
-        self, image: Any, audio: Any, prompt: str, model: str, fal_key: str, spent: SessionSpend | None = None
-    ) -> AsyncIterator[tuple[Any, str, Any]]:
-        """Check and convert the inputs, run the job, stream its status, return the video.
+    def allowance(self, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+        """What is left today on the app's key for this visitor."""
+        return wording.allowance(self.studio.allowance(self._visitor(request, profile)))
 
-        A failure is said twice on purpose: in the status box, which stays on the
-        page, and as `gr.Error`, which is what API callers receive.
+    async def generate(
+        self,
+        image: Any,
+        audio: Any,
+        prompt: str,
+        model: str,
+        fal_key: str,
+        new_take: bool,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
+    ) -> AsyncIterator[tuple[Any, str, Any]]:
+        """Make a talking-avatar video: the portrait lip-syncs to the voice clip. Takes minutes on Kling.
+
+        Costs the model's price per second of audio (see estimate_cost), paid with the caller's fal_key,
+        or, if it is empty, with the app's own key within the owner's daily caps. Identical inputs from
+        the same payer return the earlier video at no cost unless new_take is true.
+
+        Args:
+            image: The portrait (JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF; each side ≥ 300 px), as a file or data: URL.
+            audio: The voice clip (2–60 s), as a file or data: URL.
+            prompt: Optional direction for the performance, up to 2,500 characters ("." for none).
+            model: The model's endpoint, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" or "local/preview" (free).
+            fal_key: Your own fal.ai key (used for this call only, never stored); empty to use the app's key.
+            new_take: True to make a new video (charged again) even if these exact inputs were made before.
+
+        Returns:
+            The MP4 video, a Markdown status with the billed seconds, the actual cost and the fal request id,
+            and the run's record (model, seconds, cost, request id, file name).
         """
         try:
+            visitor = self._visitor(request, profile)
             events = self.studio.generate(
-                file_path(image), file_path(audio), prompt, model, fal_key, spent or SessionSpend()
+                file_path(image), file_path(audio), prompt, model, fal_key, visitor, bool(new_take), _session(request)
             )
-            async for event in events:
-                yield _page_update(event)
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    yield _page_update(event)
         except Exception as exc:
             error = gradio_error(exc, "generating")
             yield gr.skip(), wording.failed(error.message), gr.skip()
             raise error from None
 
-    def stopped(self) -> str:
-        return wording.STOPPED
+    async def stop(self, fal_key: str, request: gr.Request) -> str:
+        """Stop this page's job; the message says what that means at the stage it was in."""
+        with as_gradio_error("stopping a job"):
+            return wording.stopped(await self.studio.stop(_session(request), fal_key))
+
+    async def resume(self, history: list | None, fal_key: str) -> AsyncIterator[tuple[Any, str, Any]]:
+        """On page load: follow the newest run still pending at fal (after a reload or a restart) to its video."""
+        pending = pending_runs(history)
+        if not pending:
+            return
+        try:
+            async with contextlib.aclosing(self.studio.resume(pending[0].entry(), fal_key)) as events:
+                async for event in events:
+                    yield _page_update(event)
+        except Exception as exc:
+            yield gr.skip(), wording.failed(gradio_error(exc, "resuming a job").message), gr.skip()
 
     def remember(self, history: list | None, last_run: dict | None) -> tuple[list, Any]:
         """Append the finished run to the browser's history (only the fields of `Run`: never a key)."""
@@ -84,18 +141,42 @@ class Handlers:
             return str(found.video), wording.reopened(found.run, recovered=found.recovered)
 
     async def recover(self, request_id: str, model: str, fal_key: str) -> tuple[Any, str, dict]:
-        """Fetch a finished fal job again by its request id, without paying for it again."""
+        """Fetch a finished fal job's video again by its request id. Free: nothing is generated or charged.
+
+        Args:
+            request_id: The fal request id of a finished job (shown when the job was accepted).
+            model: The endpoint the job ran on, e.g. "fal-ai/kling-video/ai-avatar/v2/pro".
+            fal_key: The fal key that ran the job; empty for jobs this app ran on its own key.
+
+        Returns:
+            The MP4 video, a Markdown status with its length and cost, and the run's record.
+        """
         with as_gradio_error("recovering a result"):
             found = await self.studio.recover(request_id, model, fal_key)
             return str(found.video), wording.reopened(found.run, recovered=True), found.run.entry()
 
+    def _visitor(self, request: gr.Request | None, profile: gr.OAuthProfile | None) -> Visitor:
+        username = getattr(profile, "username", None) if profile is not None else None
+        client = getattr(request, "client", None)
+        headers = getattr(request, "headers", None) or {}
+        forwarded = headers.get("x-forwarded-for") if hasattr(headers, "get") else None
+        return identify(username, getattr(client, "host", None), forwarded, self.behind_proxy)
 
-def _page_update(event: Checking | Working | Done | Reused) -> tuple[Any, str, Any]:
-    """(video, status, last_run) for one studio event."""
+
+def _session(request: gr.Request | None) -> str | None:
+    return getattr(request, "session_hash", None)
+
+
+def _page_update(event: Event) -> tuple[Any, str, Any]:
+    """(video, status, run record) for one studio event."""
     if isinstance(event, Checking):
         return None, wording.checking(event.model.label), gr.skip()
     if isinstance(event, Working):
-        return gr.skip(), wording.describe_progress(event.progress, event.job, event.elapsed), gr.skip()
+        return gr.skip(), wording.describe_progress(event), gr.skip()
+    if isinstance(event, Accepted):  # into the browser's history at once: a reload must not lose it
+        return gr.skip(), wording.describe_progress(event.working), event.run.entry()
+    if isinstance(event, Stopped):
+        return gr.skip(), wording.stopped(event), gr.skip()
     if isinstance(event, Reused):
         return str(event.video), wording.reused(event.run), event.run.entry()
     return str(event.video), wording.describe_done(event), event.run.entry()

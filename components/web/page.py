@@ -13,7 +13,6 @@ from typing import Any
 
 import gradio as gr
 
-from components.budget import SessionSpend
 from components.pricing import format_price
 from components.settings import Settings
 from components.studio import Studio
@@ -34,11 +33,21 @@ HISTORY_STORAGE_KEY = "kling-avatar-studio-runs"
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
-def build_page(studio: Studio, server_has_key: bool, history_secret: str) -> gr.Blocks:
-    """The whole page. `history_secret` encrypts the runs kept in each visitor's browser."""
-    settings, handlers = studio.settings, Handlers(studio)
-    with gr.Blocks(title="Kling Avatar Studio") as demo:
+def build_page(
+    studio: Studio,
+    server_has_key: bool,
+    history_secret: str,
+    behind_proxy: bool = False,
+    login_offered: bool = False,
+    delete_cache: tuple[int, int] | None = None,
+) -> gr.Blocks:
+    """The whole page. `history_secret` encrypts the runs kept in each visitor's browser;
+    `delete_cache` is Gradio's (frequency, age) sweep of its own cache."""
+    settings, handlers = studio.settings, Handlers(studio, behind_proxy=behind_proxy)
+    with gr.Blocks(title="Kling Avatar Studio", delete_cache=delete_cache) as demo:
         gr.Markdown(INTRO)
+        if login_offered:
+            gr.LoginButton()
         with gr.Row(equal_height=False):
             with gr.Column():
                 image = gr.Image(
@@ -58,6 +67,11 @@ def build_page(studio: Studio, server_has_key: bool, history_secret: str) -> gr.
                     elem_id="model",
                 )
                 prompt = gr.Textbox(label="Prompt (optional)", value=".", max_lines=4, elem_id="prompt")
+                new_take = gr.Checkbox(
+                    label="New take: make a fresh video even if these exact inputs were made before (charged again)",
+                    value=False,
+                    elem_id="new_take",
+                )
                 fal_key = _key_box(settings, server_has_key)
                 estimate = gr.Markdown(
                     "**Estimated cost:** add a voice clip to see it.", label="Estimate", elem_id="estimate"
@@ -66,6 +80,7 @@ def build_page(studio: Studio, server_has_key: bool, history_secret: str) -> gr.
                     generate = gr.Button("Generate", variant="primary", elem_id="generate")
                     stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False)
                 readiness = gr.Markdown(elem_id="readiness")
+                allowance = gr.Markdown(elem_id="allowance", visible=server_has_key)
                 _examples(image, audio, prompt)
             with gr.Column():
                 video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=420)
@@ -80,7 +95,8 @@ def build_page(studio: Studio, server_has_key: bool, history_secret: str) -> gr.
                             label="Recover by fal request id", placeholder="request id", elem_id="request_id", scale=3
                         )
                         recover = gr.Button("Recover", elem_id="recover", scale=1)
-        last_run, spent = gr.State(None), gr.State(SessionSpend())
+        # The run's record: a component, not a gr.State, so /generate and /recover also work over MCP.
+        last_run = gr.JSON(visible=False, label="Run record")
 
         # After a recording both .change and .stop_recording fire: .change alone is enough.
         gr.on(
@@ -106,30 +122,32 @@ def build_page(studio: Studio, server_has_key: bool, history_secret: str) -> gr.
         started = generate.click(_interactive(True), outputs=stop, queue=False, **PRIVATE)
         job = started.then(
             handlers.generate,
-            inputs=[image, audio, prompt, model, fal_key, spent],
+            inputs=[image, audio, prompt, model, fal_key, new_take],
             outputs=[video, status, last_run],
             api_name="generate",
             preprocess=False,
-            concurrency_limit=settings.jobs.max_concurrent,
-            concurrency_id="generate",
+            # The studio's pools (owner key, visitors' keys, previews) bound what runs; waiting holds no thread.
+            concurrency_limit=None,
             show_progress_on=[video],
         )
-        job.success(handlers.remember, [history, last_run], [history, history_list], **PRIVATE)
         job.then(_interactive(False), outputs=stop, queue=False, **PRIVATE)
-        # Cancel first, then say so: a progress update still in flight cannot overwrite the message.
-        stop.click(None, cancels=[job], **PRIVATE).then(handlers.stopped, outputs=status, queue=False, **PRIVATE).then(
+        if server_has_key:
+            demo.load(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
+            job.then(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
+        # Stop cancels at fal and says what that means now; the job's own stream then ends with the same words.
+        stop.click(handlers.stop, inputs=fal_key, outputs=status, concurrency_limit=None, **PRIVATE).then(
             _interactive(False), outputs=stop, queue=False, **PRIVATE
         )
+        # Every run record (a pending one the moment fal accepts, then the finished one) goes to the history.
+        last_run.change(handlers.remember, [history, last_run], [history, history_list], **PRIVATE)
+        # A page opened with runs still pending at fal follows them to their videos.
+        demo.load(handlers.resume, inputs=[history, fal_key], outputs=[video, status, last_run], **PRIVATE)
 
         demo.load(handlers.choices, inputs=history, outputs=history_list, **PRIVATE)
         reopen.click(handlers.reopen, inputs=[history, history_list, fal_key], outputs=[video, status], **PRIVATE)
-        recovered = recover.click(
-            handlers.recover,
-            inputs=[request_id, model, fal_key],
-            outputs=[video, status, last_run],
-            api_name="recover",
+        recover.click(
+            handlers.recover, inputs=[request_id, model, fal_key], outputs=[video, status, last_run], api_name="recover"
         )
-        recovered.success(handlers.remember, [history, last_run], [history, history_list], **PRIVATE)
     return demo
 
 

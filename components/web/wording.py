@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from components.backends.base import Progress
-from components.jobs import Job, Quote
+from components.events import Allowance, Done, Stopped, Working
+from components.jobs import Quote
 from components.pricing import format_dollars
 from components.runs import Run
-from components.studio import Done
 
 _STAGE_TITLES = {
+    "waiting": "Waiting for a free slot on this app…",
     "uploading": "Uploading the portrait and voice to fal…",
+    "submitting": "Sending the job to fal…",
     "queued": "Queued at fal",
     "generating": "Generating the video",
     "downloading": "Done at fal — fetching the video…",
@@ -28,23 +29,47 @@ def checking(model_label: str) -> str:
     return f"⏳ Checking the inputs for {model_label}…"
 
 
-def describe_progress(progress: Progress, job: Job, elapsed: float) -> str:
+def describe_progress(working: Working) -> str:
+    progress = working.progress
     title = _STAGE_TITLES[progress.stage]
     if progress.stage == "queued" and progress.queue_position is not None:
         title += f" — position {progress.queue_position + 1} in line"
-    lines = [f"⏳ **{title}** · {elapsed:.0f} s elapsed · {job.model.label}, {job.estimate.describe()}"]
+    cost = f", {working.estimate.describe()}" if working.estimate is not None else ""
+    lines = [f"⏳ **{title}** · {working.elapsed:.0f} s elapsed · {working.model.label}{cost}"]
     if progress.request_id:
-        lines.append(f"Request id: `{progress.request_id}`")
+        lines.append(f"Request id: `{progress.request_id}` — fal has the job; it will finish even if you leave.")
     if progress.logs:
         lines.append("```\n" + "\n".join(progress.logs) + "\n```")
     return "\n\n".join(lines)
 
 
+def stopped(outcome: Stopped) -> str:
+    """Only what is true at the stage Stop was pressed."""
+    ident = f" (request id `{outcome.request_id}`)" if outcome.request_id else ""
+    if outcome.stage == "finished":
+        return "⏹️ **Nothing to stop.** No job of this page is running."
+    if outcome.stage == "submitting":
+        return (
+            "⏹️ **Stopped while sending the job to fal.** If fal received it, it will still appear in your runs. "
+            "Your inputs are untouched."
+        )
+    if outcome.request_id is None:
+        return "⏹️ **Stopped before fal got the job.** Nothing was charged. Your inputs are untouched."
+    if outcome.stage == "queued":
+        return f"⏹️ **Removed from fal's queue{ident}.** It had not started, so it is not charged."
+    if outcome.stage == "downloading":
+        return f"⏹️ **Too late to stop:** fal already finished the video{ident}. It is being fetched into your runs."
+    return (
+        f"⏹️ **Cancel requested at fal{ident}.** The video was already being made: fal may still finish it and "
+        "charge for it. If it does, it will appear in your runs."
+    )
+
+
 def describe_done(done: Done) -> str:
     run = done.run
     lines = [
-        f"✅ **Done in {done.elapsed:.0f} s.** Video: {run.seconds:.1f} s · "
-        f"actual cost {format_dollars(run.cost)} ({run.model})",
+        f"✅ **Done in {done.elapsed:.0f} s.** Video: {run.seconds:.1f} s · actual cost "
+        f"{format_dollars(run.cost)} (from the {run.seconds:.1f} s fal returned) · {run.model}",
     ]
     if done.note:
         lines.append(done.note)
@@ -80,8 +105,12 @@ def readiness(missing: list[str], audio_problem: str | None) -> str:
     return "Ready — press **Generate**."
 
 
+def allowance(left: Allowance) -> str:
+    return (
+        f"On the app's fal key today: **{format_dollars(min(left.visitor_left, left.app_left))}** left for you "
+        f"({format_dollars(left.app_left)} left for all visitors); resets {left.resets}. Your own key is not limited."
+    )
+
+
 def failed(message: str) -> str:
     return f"❌ **Not generated.** {message}"
-
-
-STOPPED = "⏹️ **Stopped.** The job was cancelled at fal; nothing more will be charged for it. Your inputs are untouched."

@@ -29,6 +29,7 @@ from tests.fakes.model import render_video
 from tests.fakes.records import FakeJob, Seen, job_stats
 from tests.fakes.server import CutShort, error_response
 from tests.fakes.storage import FakeStorage
+from tests.fakes.tts import is_tts, speech_result
 
 
 # Faults a test may set in `faults` (`reset()` clears them; the one-shot ones pop themselves):
@@ -192,6 +193,8 @@ class FakeFal:
         if self.faults.get("result_status"):
             detail = self.faults.get("result_detail", "Internal error")
             return error_response(int(self.faults["result_status"]), detail, job.request_id)
+        if is_tts(job.endpoint):  # text-to-speech endpoints answer {"audio": {...}} (tests/fakes/tts.py)
+            return speech_result(job, self.storage)
         video, seconds = self._render(job)
         file = {
             "url": self.storage.keep(video),

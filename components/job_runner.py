@@ -1,0 +1,99 @@
+"""The work of one job, run inside the tracker's task (not inside the page's request).
+
+`run_new` takes a checked Job through its backend: waiting for a pool slot, the ledger's
+reservation (accepted → settled, or released only if the job never reached fal), the
+re-use cache and the videos sweep. `follow_accepted` does the same for a job fal already
+has (after a reload or a restart): it never submits anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.backends.base import Backend, Finished, Progress
+from components.budget import Reservation
+from components.jobs import Job
+from components.runs import Run, RunCache
+from components.settings import Jobs, Model, Storage
+from components.storage import sweep_videos
+
+
+@dataclass(frozen=True)
+class Made:
+    """The job's last event: its run record and where its video is."""
+
+    run: Run
+    video: Path
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Bookkeeping:
+    """What the work needs besides the backend: the ledger row, the re-use cache, the disk policy."""
+
+    reservation: Reservation | None
+    finished_runs: RunCache
+    same_inputs: str | None
+    storage: Storage
+
+
+def make_pools(jobs: Jobs) -> dict[str, asyncio.Semaphore]:
+    """Separate pools, so free previews never starve paying jobs, nor visitors' keys the owner's."""
+    return {
+        "owner": asyncio.Semaphore(jobs.max_concurrent_owner),
+        "visitor": asyncio.Semaphore(jobs.max_concurrent),
+        "preview": asyncio.Semaphore(jobs.max_concurrent_previews),
+        "decodes": asyncio.Semaphore(jobs.max_decodes_at_once),
+    }
+
+
+async def run_new(
+    job: Job, backend: Backend, key: str | None, pool: asyncio.Semaphore, books: Bookkeeping
+) -> AsyncIterator[Progress | Made]:
+    if pool.locked():
+        yield Progress("waiting")
+    async with pool, contextlib.aclosing(_booked(backend.run(job, key), job.model, backend, books)) as events:
+        async for event in events:
+            yield event
+
+
+async def follow_accepted(
+    model: Model, request_id: str, backend: Backend, key: str | None, books: Bookkeeping
+) -> AsyncIterator[Progress | Made]:
+    yield Progress("queued", request_id=request_id)
+    work = backend.follow(model.endpoint, request_id, key, model.price_per_second)
+    async with contextlib.aclosing(_booked(work, model, backend, books)) as events:
+        async for event in events:
+            yield event
+
+
+async def _booked(
+    work: AsyncIterator[Progress | Finished], model: Model, backend: Backend, books: Bookkeeping
+) -> AsyncIterator[Progress | Made]:
+    finished: Finished | None = None
+    error: BaseException | None = None
+    try:
+        async for event in work:
+            if isinstance(event, Progress):
+                if books.reservation is not None:
+                    books.reservation.saw(event)
+                yield event
+                continue
+            finished = event
+            if books.reservation is not None:
+                books.reservation.finished(event)
+            run = Run.made_by(model, event)
+            if books.same_inputs is not None:
+                books.finished_runs.put(books.same_inputs, run)
+            sweep_videos(backend.output_dir, books.storage)  # keeps the disk bounded as it fills
+            yield Made(run, event.video, event.note)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        if books.reservation is not None and finished is None:
+            books.reservation.ended_without_video(error)

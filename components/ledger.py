@@ -1,0 +1,137 @@
+"""The owner's spend ledger: every job on the app's FAL_KEY, in SQLite on disk, so caps survive restarts.
+
+A job is reserved (atomically with the cap checks, before anything is uploaded),
+marked accepted when fal gives its request id, then settled from the duration fal
+returns. A reservation is released only when the job provably never reached fal.
+Each call opens its own connection: SQLite serialises writers across threads
+and processes, and `BEGIN IMMEDIATE` makes check-then-insert one step.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    visitor TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    estimate_dollars REAL NOT NULL,
+    reserved_at REAL NOT NULL,
+    day TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('reserved', 'accepted', 'settled', 'released')),
+    request_id TEXT,
+    actual_seconds REAL,
+    actual_dollars REAL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_day ON jobs (day, visitor);
+CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_id);
+"""
+# What a row counts against the caps: the estimate until fal says what it cost.
+_SPENT = (
+    "COALESCE(SUM(CASE state WHEN 'settled' THEN actual_dollars WHEN 'released' THEN 0 ELSE estimate_dollars END), 0)"
+)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Today's spending (UTC day) on the owner's key, as the caps see it."""
+
+    visitor_dollars: float
+    app_dollars: float
+    visitor_running: int
+
+
+def utc_day(moment: float) -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d")
+
+
+class Ledger:
+    def __init__(self, path: Path, running_window_seconds: float = 3600.0) -> None:
+        self.path = path
+        # A reservation older than this no longer counts as running (the app was killed mid-job).
+        self._running_window = running_window_seconds
+        with sqlite3.connect(self.path, timeout=30) as db:
+            db.executescript(_SCHEMA)
+        db.close()
+
+    def reserve(self, visitor: str, endpoint: str, dollars: float, allow: Callable[[Usage], None]) -> int:
+        """Check the caps (`allow` raises to refuse) and record the reservation, as one atomic step."""
+        now = time.time()
+        with self._transaction() as db:
+            allow(self._usage(db, visitor, now))
+            cursor = db.execute(
+                "INSERT INTO jobs (visitor, endpoint, estimate_dollars, reserved_at, day, state) "
+                "VALUES (?, ?, ?, ?, ?, 'reserved')",
+                (visitor, endpoint, dollars, now, utc_day(now)),
+            )
+            return int(cursor.lastrowid)
+
+    def accepted(self, row: int, request_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET state = 'accepted', request_id = ? WHERE id = ?", (request_id, row))
+
+    def settle(self, row: int, seconds: float, dollars: float) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'settled', actual_seconds = ?, actual_dollars = ? WHERE id = ?",
+                (seconds, dollars, row),
+            )
+
+    def release(self, row: int) -> None:
+        """Only for a job that never reached fal: it costs nothing, so it counts nothing."""
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET state = 'released' WHERE id = ? AND request_id IS NULL", (row,))
+
+    def open_jobs(self, within_seconds: float = 7 * 86400) -> list[tuple[int, str, str]]:
+        """(row, endpoint, request id) of accepted jobs never settled: the app was stopped while they ran."""
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT id, endpoint, request_id FROM jobs WHERE state = 'accepted' AND reserved_at > ?",
+                (time.time() - within_seconds,),
+            ).fetchall()
+        return [(int(row), str(endpoint), str(request_id)) for row, endpoint, request_id in rows]
+
+    def row_of(self, request_id: str) -> int | None:
+        with self._transaction() as db:
+            found = db.execute("SELECT id FROM jobs WHERE request_id = ?", (request_id,)).fetchone()
+        return int(found[0]) if found else None
+
+    def holds(self, request_id: str) -> bool:
+        with self._transaction() as db:
+            return db.execute("SELECT 1 FROM jobs WHERE request_id = ?", (request_id,)).fetchone() is not None
+
+    def usage(self, visitor: str) -> Usage:
+        with self._transaction() as db:
+            return self._usage(db, visitor, time.time())
+
+    def _usage(self, db: sqlite3.Connection, visitor: str, now: float) -> Usage:
+        day = utc_day(now)
+        (app,) = db.execute(f"SELECT {_SPENT} FROM jobs WHERE day = ?", (day,)).fetchone()
+        (mine,) = db.execute(f"SELECT {_SPENT} FROM jobs WHERE day = ? AND visitor = ?", (day, visitor)).fetchone()
+        (running,) = db.execute(
+            "SELECT COUNT(*) FROM jobs WHERE visitor = ? AND state IN ('reserved', 'accepted') AND reserved_at > ?",
+            (visitor, now - self._running_window),
+        ).fetchone()
+        return Usage(visitor_dollars=float(mine), app_dollars=float(app), visitor_running=int(running))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            db.close()

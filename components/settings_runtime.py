@@ -1,0 +1,79 @@
+"""The settings that govern running jobs: concurrency pools, the owner's budget caps, disk use.
+
+Split from settings.py (models and input limits) to keep each module small.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from components.settings_fields import FieldReader
+
+
+@dataclass(frozen=True)
+class Jobs:
+    poll_interval_seconds: float
+    timeout_seconds: float
+    # Three pools, so free previews can never starve paying jobs, nor visitors' keys the owner's.
+    max_concurrent: int  # jobs on visitors' own keys
+    max_concurrent_owner: int  # jobs on the app's FAL_KEY
+    max_concurrent_previews: int  # local previews (CPU-bound)
+    max_decodes_at_once: int  # input checks that decode audio and images (CPU and memory)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the app's own FAL_KEY may be spent on; a visitor's own key is never limited by it."""
+
+    max_seconds_per_request: float
+    max_dollars_per_request: float
+    max_dollars_per_visitor_per_day: float
+    max_jobs_per_visitor_at_once: int
+    max_dollars_per_day: float  # the whole app, all visitors, per UTC day
+    owner_key_requires_login: bool  # true: anonymous visitors bring their own key or use the preview
+
+
+@dataclass(frozen=True)
+class Storage:
+    keep_videos_hours: float
+    max_videos_mb: float
+
+
+def parse_jobs(reader: FieldReader, root: dict) -> Jobs:
+    raw = reader.mapping(reader.get(root, "jobs", ""), "jobs")
+    cpus = os.cpu_count() or 2
+
+    def count(name: str, default: int | None = None) -> int:
+        return int(reader.number(raw, name, "jobs", minimum=1, integer=True, default=default))
+
+    return Jobs(
+        poll_interval_seconds=reader.number(raw, "poll_interval_seconds", "jobs", minimum=0.05),
+        timeout_seconds=reader.number(raw, "timeout_seconds", "jobs", minimum=1),
+        max_concurrent=count("max_concurrent"),
+        max_concurrent_owner=count("max_concurrent_owner", default=10),
+        max_concurrent_previews=count("max_concurrent_previews", default=cpus),
+        max_decodes_at_once=count("max_decodes_at_once", default=cpus),
+    )
+
+
+def parse_budget(reader: FieldReader, root: dict) -> Budget:
+    raw = reader.mapping(reader.get(root, "budget", ""), "budget")
+    return Budget(
+        max_seconds_per_request=reader.number(raw, "max_seconds_per_request", "budget", minimum=0),
+        max_dollars_per_request=reader.number(raw, "max_dollars_per_request", "budget", minimum=0),
+        max_dollars_per_visitor_per_day=reader.number(raw, "max_dollars_per_visitor_per_day", "budget", minimum=0),
+        max_jobs_per_visitor_at_once=int(
+            reader.number(raw, "max_jobs_per_visitor_at_once", "budget", minimum=0, integer=True)
+        ),
+        max_dollars_per_day=reader.number(raw, "max_dollars_per_day", "budget", minimum=0),
+        owner_key_requires_login=reader.flag(raw, "owner_key_requires_login", "budget", default=False),
+    )
+
+
+def parse_storage(reader: FieldReader, root: dict) -> Storage:
+    raw = reader.mapping(root.get("storage", {}), "storage")
+    return Storage(
+        keep_videos_hours=reader.number(raw, "keep_videos_hours", "storage", minimum=0.01, default=72),
+        max_videos_mb=reader.number(raw, "max_videos_mb", "storage", minimum=1, default=2000),
+    )
