@@ -10,7 +10,8 @@ import importlib.util
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from components.runs import RunCache
 from components.settings import DEFAULT_PATH, Settings, load_settings
 from components.storage import data_folder, ensure_writable, sweep_videos, videos_folder
 from components.studio import Studio
+from components.web import assets
 from components.web.page import build_page
 
 log = logging.getLogger("kling_studio")
@@ -60,11 +62,11 @@ def build_demo(
     finished_runs: RunCache | None = None,
     data_dir: Path | None = None,
     environ: Mapping[str, str] = os.environ,
-) -> gr.Blocks:
+) -> tuple[gr.Blocks, Studio]:
     studio = build_studio(settings, server_key, output_dir, finished_runs, data_dir, environ)
     # A fixed secret (set it on a Space) keeps the browser's run history readable across restarts.
     secret = environ.get("KLING_STUDIO_HISTORY_SECRET") or secrets.token_urlsafe(16)
-    return build_page(
+    page = build_page(
         studio,
         server_has_key=server_key is not None,
         history_secret=secret,
@@ -72,6 +74,18 @@ def build_demo(
         login_offered=_on_space_with_login(environ),
         delete_cache=DELETE_CACHE,
     )
+    return page, studio
+
+
+def _following(studio: Studio) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        followed = studio.resume_owner_jobs()
+        if followed:
+            log.warning("Following %d job(s) on the app's key that were running when it stopped", followed)
+        yield
+
+    return lifespan
 
 
 def _on_space_with_login(environ: Mapping[str, str]) -> bool:
@@ -86,14 +100,20 @@ def mcp_setting(environ: Mapping[str, str]) -> bool | None:
     return importlib.util.find_spec("mcp") is not None
 
 
-def launch(demo: gr.Blocks, settings: Settings, environ: Mapping[str, str] = os.environ, **overrides: Any) -> Any:
-    """Queue sized from space.yaml; run history off so a visitor's key is never kept in a browser."""
+def launch(demo: gr.Blocks, studio: Studio, environ: Mapping[str, str] = os.environ, **overrides: Any) -> Any:
+    """Queue sized from space.yaml; run history off so a visitor's key is never kept in a browser;
+    at start-up, owner-key jobs that were running when the app stopped are followed to their videos."""
+    settings = studio.settings
     demo.queue(default_concurrency_limit=settings.jobs.max_concurrent)
     options: dict[str, Any] = {
         "run_history": False,
         "max_file_size": MAX_UPLOAD,
-        "theme": gr.themes.Soft(),
+        "theme": assets.THEME,
+        "css": assets.CSS,
+        "head": assets.head(environ.get("SPACE_HOST")),
+        "allowed_paths": [assets.SCREENSHOT],
         "mcp_server": mcp_setting(environ),
+        "app_kwargs": {"lifespan": _following(studio)},
     }
     options.update(overrides)
     return demo.launch(**options)
@@ -101,9 +121,9 @@ def launch(demo: gr.Blocks, settings: Settings, environ: Mapping[str, str] = os.
 
 try:
     settings = load_settings(os.environ.get("KLING_STUDIO_SETTINGS") or DEFAULT_PATH)
-    demo = build_demo(settings, server_key=os.environ.get("FAL_KEY") or None)
+    demo, studio = build_demo(settings, server_key=os.environ.get("FAL_KEY") or None)
 except SettingsError as exc:
     raise SystemExit(f"Kling Avatar Studio cannot start: {exc}") from None
 
 if __name__ == "__main__":
-    launch(demo, settings)
+    launch(demo, studio)

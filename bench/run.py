@@ -76,7 +76,7 @@ def generation_rows(work: Path) -> list[Row]:
     env = {"FAKE_QUEUE_SECONDS": "1", "FAKE_RUN_SECONDS": str(JOB_SECONDS - 1), "FAKE_FIXED_VIDEO": str(fixed)}
     with (
         fake_fal(**env) as fal_url,
-        served("bench/app_under_test.py", BENCH_FAL_URL=fal_url, FAL_KEY=KEY) as (proc, url, _),
+        served("tests/fakes/app_on_fake.py", BENCH_FAL_URL=fal_url, FAL_KEY=KEY) as (proc, url, _),
     ):
         inputs = [upload(url, face), upload(url, voice)]
         counter = iter(range(10_000))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from components.backends.base import Backend
 from components.errors import StudioError
-from components.jobs import Quote, quote
+from components.jobs import Quote, prepare_job, quote
 from components.settings import Settings
 
 
@@ -17,6 +19,7 @@ class Preflight:
     settings: Settings
     backends: Mapping[str, Backend] = field(repr=False)
     key_policy: Callable[[str | None], str | None] = field(repr=False)
+    decodes: asyncio.Semaphore = field(repr=False)
 
     async def estimate(self, audio: str | None, endpoint: str) -> Quote:
         """Duration × price from the audio header; an ffprobe run (off the event loop) only when needed."""
@@ -36,8 +39,14 @@ class Preflight:
             needed.append("a fal key (paste yours in “Your fal key”) or the Local preview model")
         return needed
 
-    def audio_problem(self, audio: str, endpoint: str) -> str | None:
+    async def problem(self, image: str, audio: str, prompt: str, endpoint: str) -> str | None:
+        """The sentence Generate would refuse with — found by the very checks it runs (image, audio,
+        silence, prompt), on a scratch copy; None when it would go ahead."""
         try:
-            return quote(audio, self.settings.model(endpoint)).problem
+            model = self.settings.model(endpoint)
+            async with self.decodes:
+                with tempfile.TemporaryDirectory(prefix="kling-ready-") as scratch:
+                    await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(scratch))
         except StudioError as exc:
             return str(exc)
+        return None

@@ -58,6 +58,8 @@ class Model:
     price_per_second: float
     limits: Limits
     backend: str = "fal"
+    # How long a job usually takes, start to video: the page's progress bar and expected finish.
+    typical_seconds: float = 240.0
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def _model(reader: FieldReader, raw: dict, where: str, default_limits: Limits) -
         price_per_second=reader.number(raw, "price_per_second", where, minimum=0),
         limits=limits,
         backend=reader.choice(raw, "backend", where, BACKENDS, default="fal"),
+        typical_seconds=reader.number(raw, "typical_seconds", where, minimum=1, default=240),
     )
 
 

@@ -53,7 +53,7 @@ class Studio:
     @property
     def preflight(self) -> Preflight:
         """What the page says before anything is spent: the estimate and whether Generate would succeed."""
-        return Preflight(self.settings, self.backends, self.visitor_key)
+        return Preflight(self.settings, self.backends, self.visitor_key, self._pools["decodes"])
 
     def visitor_key(self, raw: str | None) -> str | None:
         """The key policy, for every call that may reach fal: stripped, and refused if the owner says so."""

@@ -34,7 +34,7 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def open_page(url: str, microphone_wav: Path | None = None):
+def open_page(url: str, microphone_wav: Path | None = None, viewport: tuple[int, int] = (1280, 1000)):
     args = list(CHROMIUM_ARGS)
     if microphone_wav is not None:
         args += [
@@ -45,7 +45,7 @@ def open_page(url: str, microphone_wav: Path | None = None):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=args)
         context = browser.new_context(
-            viewport={"width": 1280, "height": 1000},
+            viewport={"width": viewport[0], "height": viewport[1]},
             permissions=["microphone"] if microphone_wav is not None else [],
         )
         page = context.new_page()

@@ -48,9 +48,9 @@ def running_app(
 
     Each launch gets a ledger of its own unless `data_dir` is given (a restart on the same data)."""
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="kling-data-"))
-    demo = build_demo(settings, server_key, output_dir, finished_runs, data_dir, environ={})
+    demo, studio = build_demo(settings, server_key, output_dir, finished_runs, data_dir, environ={})
     try:
-        _, url, _ = launch(demo, settings, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+        _, url, _ = launch(demo, studio, environ={}, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
         yield url
     finally:
         demo.close()

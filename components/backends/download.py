@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import httpx
@@ -44,5 +45,6 @@ async def download_video(http: httpx.AsyncClient, result: dict, target: Path, re
             request_id,
         ) from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the folder itself may be what failed
+            partial.unlink(missing_ok=True)
     return target

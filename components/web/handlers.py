@@ -46,11 +46,11 @@ class Handlers:
         with as_gradio_error():
             return wording.describe_quote(await self.studio.preflight.estimate(file_path(audio), model))
 
-    def readiness(self, image: Any, audio: Any, model: str, fal_key: str) -> str:
-        """One line under Generate: what is still missing before a click can succeed."""
+    async def readiness(self, image: Any, audio: Any, prompt: str, model: str, fal_key: str) -> str:
+        """One line under Generate: "Ready" only when every check Generate makes would pass."""
         preflight = self.studio.preflight
         missing = preflight.missing(file_path(image), file_path(audio), model, fal_key)
-        problem = None if missing else preflight.audio_problem(file_path(audio), model)
+        problem = None if missing else await preflight.problem(file_path(image), file_path(audio), prompt, model)
         return wording.readiness(missing, problem)
 
     def allowance(self, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
@@ -97,7 +97,8 @@ class Handlers:
         except Exception as exc:
             error = gradio_error(exc, "generating")
             yield gr.skip(), wording.failed(error.message), gr.skip()
-            raise error from None
+            # Said once on the page (the status line); API and MCP callers still receive it as the call's error.
+            raise gr.Error(error.message, visible=False, print_exception=False) from None
 
     async def stop(self, fal_key: str, request: gr.Request) -> str:
         """Stop this page's job; the message says what that means at the stage it was in."""

@@ -16,13 +16,13 @@ import gradio as gr
 from components.pricing import format_price
 from components.settings import Settings
 from components.studio import Studio
+from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
 from components.web.handlers import Handlers
 
 INTRO = """# 🗣️ Kling Avatar Studio
-Turn a portrait and a voice into a talking-avatar video with
-[Kling AI Avatar](https://fal.ai/models/fal-ai/kling-video/ai-avatar/v2/pro) on fal.ai.
-Give a face and a voice clip, check the cost, press **Generate**. Kling takes a few minutes;
-the **Local preview** model renders a labelled stand-in on this machine, free and without a key."""
+Give a **portrait** and a **voice clip**, check the price, press **Generate**: a talking-avatar video by
+[Kling AI Avatar](https://fal.ai/models/fal-ai/kling-video/ai-avatar/v2/pro) on fal.ai, in a few minutes.
+No key? The free **Local preview** shows the whole flow. Or start from an example below."""
 
 KEY_HELP = (
     "Used for your requests only, never stored or shown. "
@@ -49,42 +49,45 @@ def build_page(
         if login_offered:
             gr.LoginButton()
         with gr.Row(equal_height=False):
-            with gr.Column():
-                image = gr.Image(
-                    label="Portrait",
-                    type="filepath",
-                    sources=["upload", "webcam", "clipboard"],
-                    elem_id="image",
-                    height=320,
-                )
-                audio = gr.Audio(label="Voice", type="filepath", sources=["upload", "microphone"], elem_id="audio")
+            with gr.Column(scale=5):
+                with gr.Row(equal_height=True):
+                    image = gr.Image(
+                        label="1 · Portrait",
+                        type="filepath",
+                        sources=["upload", "webcam", "clipboard"],
+                        elem_id="image",
+                        height=240,
+                    )
+                    audio = gr.Audio(
+                        label="2 · Voice", type="filepath", sources=["upload", "microphone"], elem_id="audio"
+                    )
                 model = gr.Dropdown(
-                    label="Model",
-                    choices=[
-                        (f"{m.label} — {format_price(m.price_per_second)}/s", m.endpoint) for m in settings.models
-                    ],
+                    label="3 · Model and price",
+                    choices=[(f"{m.label} — {_price(m.price_per_second)}", m.endpoint) for m in settings.models],
                     value=settings.default_for(server_has_key),
                     elem_id="model",
                 )
-                prompt = gr.Textbox(label="Prompt (optional)", value=".", max_lines=4, elem_id="prompt")
-                new_take = gr.Checkbox(
-                    label="New take: make a fresh video even if these exact inputs were made before (charged again)",
-                    value=False,
-                    elem_id="new_take",
-                )
-                fal_key = _key_box(settings, server_has_key)
                 estimate = gr.Markdown(
                     "**Estimated cost:** add a voice clip to see it.", label="Estimate", elem_id="estimate"
                 )
                 with gr.Row():
-                    generate = gr.Button("Generate", variant="primary", elem_id="generate")
-                    stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False)
+                    generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
+                    stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False, scale=1)
+                status = gr.Markdown(label="Status", elem_id="status")
                 readiness = gr.Markdown(elem_id="readiness")
                 allowance = gr.Markdown(elem_id="allowance", visible=server_has_key)
+                fal_key = _key_box(settings, server_has_key)
+                with gr.Accordion("Prompt and takes", open=False):
+                    prompt = gr.Textbox(label="Prompt (optional)", value=".", max_lines=4, elem_id="prompt")
+                    new_take = gr.Checkbox(
+                        label="New take: make a fresh video even if these exact inputs were made before "
+                        "(charged again)",
+                        value=False,
+                        elem_id="new_take",
+                    )
                 _examples(image, audio, prompt)
-            with gr.Column():
-                video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=420)
-                status = gr.Markdown(label="Status", elem_id="status")
+            with gr.Column(scale=4):
+                video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=360)
                 with gr.Accordion("📼 Your runs (kept in this browser)", open=True):
                     # A fixed storage key and, when configured, a fixed secret: history also survives restarts.
                     history = gr.BrowserState([], storage_key=HISTORY_STORAGE_KEY, secret=history_secret)
@@ -109,17 +112,17 @@ def build_page(
             show_progress="hidden",
         )
         gr.on(
-            [demo.load, image.change, audio.change, model.change, fal_key.change],
+            [demo.load, image.change, audio.change, model.change, fal_key.change, prompt.change],
             handlers.readiness,
-            inputs=[image, audio, model, fal_key],
+            inputs=[image, audio, prompt, model, fal_key],
             outputs=readiness,
             preprocess=False,
             show_progress="hidden",
-            queue=False,
+            trigger_mode="always_last",
             **PRIVATE,
         )
         # Stop can be pressed only while a job runs: enabled first, then the job, then disabled.
-        started = generate.click(_interactive(True), outputs=stop, queue=False, **PRIVATE)
+        started = generate.click(_interactive(True), outputs=stop, queue=False, js=SHOW_STATUS_JS, **PRIVATE)
         job = started.then(
             handlers.generate,
             inputs=[image, audio, prompt, model, fal_key, new_take],
@@ -128,20 +131,28 @@ def build_page(
             preprocess=False,
             # The studio's pools (owner key, visitors' keys, previews) bound what runs; waiting holds no thread.
             concurrency_limit=None,
-            show_progress_on=[video],
+            show_progress="hidden",  # the status line carries the progress; an error is said there once
         )
         job.then(_interactive(False), outputs=stop, queue=False, **PRIVATE)
+        job.failure(_interactive(False), outputs=stop, queue=False, **PRIVATE)  # .then does not follow a failure
         if server_has_key:
             demo.load(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
             job.then(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
         # Stop cancels at fal and says what that means now; the job's own stream then ends with the same words.
-        stop.click(handlers.stop, inputs=fal_key, outputs=status, concurrency_limit=None, **PRIVATE).then(
-            _interactive(False), outputs=stop, queue=False, **PRIVATE
-        )
+        stop.click(
+            handlers.stop, inputs=fal_key, outputs=status, concurrency_limit=None, show_progress="hidden", **PRIVATE
+        ).then(_interactive(False), outputs=stop, queue=False, **PRIVATE)
         # Every run record (a pending one the moment fal accepts, then the finished one) goes to the history.
         last_run.change(handlers.remember, [history, last_run], [history, history_list], **PRIVATE)
         # A page opened with runs still pending at fal follows them to their videos.
-        demo.load(handlers.resume, inputs=[history, fal_key], outputs=[video, status, last_run], **PRIVATE)
+        demo.load(
+            handlers.resume,
+            inputs=[history, fal_key],
+            outputs=[video, status, last_run],
+            show_progress="hidden",
+            **PRIVATE,
+        )
+        demo.load(None, js=ON_LOAD_JS, **PRIVATE)
 
         demo.load(handlers.choices, inputs=history, outputs=history_list, **PRIVATE)
         reopen.click(handlers.reopen, inputs=[history, history_list, fal_key], outputs=[video, status], **PRIVATE)
@@ -179,6 +190,10 @@ def _examples(image: gr.Image, audio: gr.Audio, prompt: gr.Textbox) -> None:
     if rows:
         # No fn: choosing an example only fills the inputs. Nothing is cached, nothing is paid.
         gr.Examples(examples=rows, inputs=[image, audio, prompt], cache_examples=False, label="Try an example")
+
+
+def _price(price_per_second: float) -> str:
+    return "Free" if price_per_second == 0 else f"{format_price(price_per_second)} per second"
 
 
 def _interactive(enabled: bool) -> Callable[[], Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from components.events import Allowance, Done, Stopped, Working
 from components.jobs import Quote
 from components.pricing import format_dollars
@@ -35,12 +37,24 @@ def describe_progress(working: Working) -> str:
     if progress.stage == "queued" and progress.queue_position is not None:
         title += f" — position {progress.queue_position + 1} in line"
     cost = f", {working.estimate.describe()}" if working.estimate is not None else ""
-    lines = [f"⏳ **{title}** · {working.elapsed:.0f} s elapsed · {working.model.label}{cost}"]
+    lines = [
+        f"⏳ **{title}** · {working.model.label}{cost}",
+        progress_bar(working.elapsed, working.model.typical_seconds),
+    ]
     if progress.request_id:
         lines.append(f"Request id: `{progress.request_id}` — fal has the job; it will finish even if you leave.")
     if progress.logs:
         lines.append("```\n" + "\n".join(progress.logs) + "\n```")
     return "\n\n".join(lines)
+
+
+def progress_bar(elapsed: float, typical: float, width: int = 16) -> str:
+    """Elapsed time against the model's typical duration (space.yaml), and when it should be done."""
+    share = min(0.95, elapsed / typical) if typical > 0 else 0.0
+    filled = round(share * width)
+    finish = datetime.now(timezone.utc) + timedelta(seconds=max(0.0, typical - elapsed))
+    expected = f"usually done around {finish:%H:%M} UTC" if elapsed < typical else "taking longer than usual"
+    return f"`{'▰' * filled}{'▱' * (width - filled)}` {elapsed:.0f} s elapsed · {expected}"
 
 
 def stopped(outcome: Stopped) -> str:
@@ -97,12 +111,12 @@ def reopened(run: Run, recovered: bool) -> str:
     return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_dollars(run.cost)}.{ident}"
 
 
-def readiness(missing: list[str], audio_problem: str | None) -> str:
+def readiness(missing: list[str], problem: str | None) -> str:
     if missing:
         return "To generate, add " + ", ".join(missing) + "."
-    if audio_problem:
-        return "Not ready: the voice clip needs fixing (see the estimate above)."
-    return "Ready — press **Generate**."
+    if problem:
+        return f"⚠️ Not ready: {problem}"
+    return "✅ Ready — press **Generate**."
 
 
 def allowance(left: Allowance) -> str:

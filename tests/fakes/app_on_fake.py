@@ -13,7 +13,7 @@ from pathlib import Path
 import fal_client.client
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPEN_BUDGET = {
     "max_seconds_per_request": 60,
     "max_dollars_per_request": 100,

@@ -1,0 +1,71 @@
+"""What the page carries besides components: link-preview metadata, the theme's contrast, accessibility.
+
+Gradio has no switch for these, so they are set here once: `head` (metadata), `css`
+(text colours that meet WCAG AA on white), and `ON_LOAD_JS`, which marks the status,
+estimate and readiness lines as polite live regions (screen readers hear them change)
+and widens the voice upload's file filter to every format the studio accepts
+(browsers file `.webm` under video/webm, which `audio/*` leaves out).
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+TITLE = "Kling Avatar Studio — talking avatars from a portrait and a voice"
+DESCRIPTION = (
+    "Turn a portrait and a voice clip into a talking-avatar video with Kling AI Avatar on fal.ai. "
+    "See the cost before you pay; try the free local preview without a key."
+)
+SCREENSHOT = "docs/screenshot.png"  # served by Gradio (launch's allowed_paths) as the link preview's image
+
+
+def head(public_host: str | None) -> str:
+    """Link-preview metadata; the image and URL only where the public address is known (a Space's SPACE_HOST)."""
+    tags = [
+        f'<meta name="description" content="{DESCRIPTION}">',
+        f'<meta property="og:title" content="{TITLE}">',
+        f'<meta property="og:description" content="{DESCRIPTION}">',
+        '<meta property="og:type" content="website">',
+        '<meta name="twitter:card" content="summary_large_image">',
+    ]
+    if public_host:
+        tags.append(f'<meta property="og:url" content="https://{public_host}/">')
+        tags.append(f'<meta property="og:image" content="https://{public_host}/gradio_api/file={SCREENSHOT}">')
+    return "\n".join(tags)
+
+
+AUDIO_ACCEPT = "audio/*,.mp3,.wav,.m4a,.aac,.ogg,.oga,.opus,.flac,.webm,.weba"
+
+ON_LOAD_JS = f"""
+() => {{
+  for (const id of ["status", "estimate", "readiness", "allowance"]) {{
+    const region = document.getElementById(id);
+    if (region) {{ region.setAttribute("aria-live", "polite"); region.setAttribute("role", "status"); }}
+  }}
+  const widen = () => document.querySelectorAll("#audio input[type=file]").forEach(
+    (input) => input.getAttribute("accept") !== "{AUDIO_ACCEPT}" && input.setAttribute("accept", "{AUDIO_ACCEPT}")
+  );
+  widen();
+  const audio = document.getElementById("audio");
+  if (audio) new MutationObserver(widen).observe(audio, {{ childList: true, subtree: true }});
+}}
+"""
+
+# Put the job's status in view the moment Generate is pressed (on a phone it is below the button).
+SHOW_STATUS_JS = "() => { document.getElementById('status')?.scrollIntoView({block: 'nearest'}); return []; }"
+
+THEME = gr.themes.Soft(primary_hue="indigo").set(
+    # AA contrast on white: indigo-700 buttons (white text 7.8:1), grey-600/700 help and labels.
+    button_primary_background_fill="#4338ca",
+    button_primary_background_fill_hover="#3730a3",
+    button_primary_text_color="#ffffff",
+    body_text_color_subdued="#4b5563",
+    block_label_text_color="#374151",
+    block_info_text_color="#4b5563",
+)
+
+CSS = """
+footer, footer a, footer button { color: #374151 !important; }
+.dark footer, .dark footer a, .dark footer button { color: #d1d5db !important; }
+#status { min-height: 2.5em; }
+"""
