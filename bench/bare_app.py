@@ -2,7 +2,7 @@
 
 import gradio as gr
 
-from components.web.page import EXAMPLES
+from components.web.panels import EXAMPLES
 
 
 def estimate_cost(audio: str | None, model: str) -> str:

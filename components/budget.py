@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from components.backends.base import Finished, Progress
 from components.errors import BudgetExceeded, GenerationError
+from components.events import Allowance
 from components.ledger import Ledger, Usage
 from components.pricing import Estimate, format_dollars
 from components.settings import Budget
@@ -43,8 +44,18 @@ class Caps:
     def reserve(self, ledger: Ledger, visitor: str, endpoint: str, estimate: Estimate) -> Reservation:
         """Caps first, then a row in the ledger — atomically, before anything is uploaded."""
         self.check_request(estimate)
-        row = ledger.reserve(visitor, endpoint, estimate.dollars, lambda used: self.check_usage(estimate, used))
+        row = ledger.reserve(visitor, endpoint, estimate.dollars, lambda used: self.check_usage(estimate.dollars, used))
         return Reservation(ledger, row)
+
+    def reserve_dollars(self, ledger: Ledger, visitor: str, endpoint: str, dollars: float) -> Reservation:
+        """A spend that is not a video (a spoken script): the daily caps only."""
+        return Reservation(
+            ledger, ledger.reserve(visitor, endpoint, dollars, lambda used: self.check_usage(dollars, used))
+        )
+
+    def allowance(self, used: Usage) -> Allowance:
+        visitor_left = max(0.0, self.budget.max_dollars_per_visitor_per_day - used.visitor_dollars)
+        return Allowance(visitor_left, max(0.0, self.budget.max_dollars_per_day - used.app_dollars), resets_in())
 
     def check_request(self, estimate: Estimate) -> None:
         seconds, dollars = estimate.billed_seconds, estimate.dollars
@@ -56,9 +67,9 @@ class Caps:
                 + ways_on(self.login_offered)
             )
 
-    def check_usage(self, estimate: Estimate, used: Usage) -> None:
+    def check_usage(self, dollars: float, used: Usage) -> None:
         """Raised inside the ledger's transaction, so parallel calls cannot all squeeze under a cap."""
-        budget, dollars, tail = self.budget, estimate.dollars, ways_on(self.login_offered)
+        budget, tail = self.budget, ways_on(self.login_offered)
         if used.visitor_running >= budget.max_jobs_per_visitor_at_once:
             raise BudgetExceeded(
                 f"You already have {used.visitor_running} job(s) running on the app's fal key, and at most "

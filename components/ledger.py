@@ -103,6 +103,11 @@ class Ledger:
             found = db.execute("SELECT id FROM jobs WHERE request_id = ?", (request_id,)).fetchone()
         return int(found[0]) if found else None
 
+    def endpoint_of(self, request_id: str) -> str | None:
+        with self._transaction() as db:
+            found = db.execute("SELECT endpoint FROM jobs WHERE request_id = ?", (request_id,)).fetchone()
+        return str(found[0]) if found else None
+
     def holds(self, request_id: str) -> bool:
         with self._transaction() as db:
             return db.execute("SELECT 1 FROM jobs WHERE request_id = ?", (request_id,)).fetchone() is not None

@@ -16,6 +16,7 @@ import yaml
 from components.errors import InputRejected, SettingsError
 from components.settings_fields import FieldReader
 from components.settings_runtime import Budget, Jobs, Storage, parse_budget, parse_jobs, parse_storage
+from components.tts_settings import TtsEngine, parse_tts
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "space.yaml"
 
@@ -70,6 +71,7 @@ class Settings:
     allow_visitor_keys: bool
     budget: Budget
     storage: Storage
+    tts: tuple[TtsEngine, ...] = ()
 
     def default_for(self, server_has_key: bool) -> str:
         """Without a server key the local preview is the default, so Generate works at once."""
@@ -121,6 +123,7 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
         allow_visitor_keys=allow,
         budget=parse_budget(reader, root),
         storage=parse_storage(reader, root),
+        tts=parse_tts(reader, root),
     )
 
 

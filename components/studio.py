@@ -19,18 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.backends.base import Backend
-from components.budget import LOGIN_REQUIRED, Caps, Reservation, resets_in
+from components.budget import LOGIN_REQUIRED, Caps, Reservation
 from components.errors import InputRejected
-from components.events import Accepted, Allowance, Checking, Done, Event, Reopened, Reused, Stopped, Working
+from components.events import Accepted, Allowance, Checking, Done, Event, Reused, Stopped, Working
 from components.identity import Visitor, payer_of
 from components.job_runner import Bookkeeping, Made, follow_accepted, make_pools, run_new
 from components.jobs import prepare_job
 from components.ledger import Ledger
+from components.library import Library
 from components.preflight import Preflight
 from components.pricing import Estimate
-from components.runs import Run, RunCache, check_request_id, fingerprint, from_entry
+from components.runs import Run, RunCache, fingerprint, from_entry
 from components.settings import Model, Settings
 from components.tracker import Tracked, Tracker
+from components.voices import Voices
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ class Studio:
         object.__setattr__(self, "_pools", make_pools(self.settings.jobs))
 
     @property
+    def voices(self) -> Voices:
+        """Typed scripts → voice clips; spending on the app's key goes through the same ledger and caps."""
+        speaker = next((b for b in self.backends.values() if hasattr(b, "speak")), None)
+        return Voices(self.settings, speaker, self.ledger, self._caps, speaker.output_dir / "speech")
+
+    @property
+    def library(self) -> Library:
+        """The visitor's past runs: re-open, and recover by request id."""
+        return Library(self.settings, self.backends, self.ledger, self.visitor_key)
+
+    @property
     def preflight(self) -> Preflight:
         """What the page says before anything is spent: the estimate and whether Generate would succeed."""
         return Preflight(self.settings, self.backends, self.visitor_key, self._pools["decodes"])
@@ -63,9 +76,7 @@ class Studio:
         return key
 
     def allowance(self, visitor: Visitor) -> Allowance:
-        used, budget = self.ledger.usage(visitor.id), self.settings.budget
-        visitor_left = max(0.0, budget.max_dollars_per_visitor_per_day - used.visitor_dollars)
-        return Allowance(visitor_left, max(0.0, budget.max_dollars_per_day - used.app_dollars), resets_in())
+        return self._caps.allowance(self.ledger.usage(visitor.id))
 
     async def generate(
         self,
@@ -173,28 +184,6 @@ class Studio:
             )
         tracked.halt(outcome)
         return outcome
-
-    async def reopen(self, entry: object, raw_key: str | None) -> Reopened:
-        """A past run's video: the local copy if it is still here, else fal's stored result."""
-        run = from_entry(entry)
-        backend = self.backends.get(run.endpoint)
-        if backend is not None and (backend.output_dir / run.video).is_file():
-            return Reopened(run, backend.output_dir / run.video, recovered=False)
-        if not run.request_id:
-            raise InputRejected("That preview is no longer on this server; generate it again (it is free).")
-        return await self.recover(run.request_id, run.endpoint, raw_key)
-
-    async def recover(self, request_id: str | None, endpoint: str, raw_key: str | None) -> Reopened:
-        """Fetch a finished fal job again by its request id, without paying for it again."""
-        model, key = self.settings.model(endpoint), self.visitor_key(raw_key)
-        request_id, backend = check_request_id(request_id), self.backends[endpoint]
-        if key is None and backend.paid and not self.ledger.holds(request_id):
-            raise InputRejected(
-                f"On the app's fal key only jobs this app ran can be recovered, and {request_id} is not one of them. "
-                "Paste the fal key that ran it into “Your fal key”."
-            )
-        finished = await backend.recover(endpoint, request_id, key, model.price_per_second)
-        return Reopened(Run.made_by(model, finished), finished.video, recovered=True)
 
     def _earlier_run(self, same_inputs: str) -> Reused | None:
         """The finished run with these exact inputs and payer, if its video is still on disk."""

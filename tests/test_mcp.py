@@ -25,6 +25,7 @@ def arguments(media: Path, audio: Path, model: str, prompt: str = ".") -> dict:
         "model": model,
         "fal_key": "",
         "new_take": False,
+        "script": "",
     }
 
 

@@ -12,7 +12,7 @@ from app import mcp_setting
 from components.media.audio import prepare_audio
 from components.media.image import prepare_image
 from components.settings import load_settings
-from components.web.page import EXAMPLES
+from components.web.panels import EXAMPLES
 from tests.helpers import SERVER_KEY, fast_settings, running_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,9 +24,11 @@ from components.backends.base import Finished, Progress
 from components.backends.download import download_client, download_video
 from components.backends.fal_errors import explain, timed_out
 from components.backends.fal_private import PooledAsyncClient, SubmitOutcomeUnknown
+from components.backends.fal_speech import download_speech, speak_on_fal
 from components.errors import InputRejected, MissingKey
 from components.jobs import Job
 from components.pricing import actual_cost
+from components.tts_settings import TtsEngine
 
 _LOG_LINES_SHOWN = 5
 _FAL_ERRORS = (fal_client.client.FalClientError, httpx.HTTPError, SubmitOutcomeUnknown)
@@ -106,6 +108,15 @@ class FalBackend:
                 raise explain(exc, request_id, self.timeout) from None
         seconds = _video_seconds(result, 0.0)
         return Finished(video=video, seconds=seconds, cost=actual_cost(seconds, price), request_id=request_id)
+
+    async def speak(
+        self, engine: TtsEngine, text: str, voice_id: str, visitor_key: str | None, folder: Path
+    ) -> tuple[Path, str]:
+        """A script spoken by a fal text-to-speech endpoint, downloaded; with fal's request id."""
+        async with self._client_for(visitor_key) as client:
+            spoken = await speak_on_fal(client, engine, text, voice_id, poll_interval=self.poll_interval)
+            path = await download_speech(self._downloads, spoken.audio_url, folder, spoken.request_id)
+        return path, spoken.request_id
 
     @contextlib.asynccontextmanager
     async def _client_for(self, visitor_key: str | None) -> AsyncIterator[PooledAsyncClient]:

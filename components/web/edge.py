@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from components.errors import StudioError
+from components.identity import Visitor, identify
 
 log = logging.getLogger("kling_studio")
 
@@ -38,3 +39,12 @@ def file_path(payload: Any) -> str | None:
     if isinstance(payload, dict):
         return payload.get("path")
     return payload or None
+
+
+def visitor_of(request: gr.Request | None, profile: gr.OAuthProfile | None, behind_proxy: bool) -> Visitor:
+    """Who is calling, for the owner's budget: the signed-in account, else the address (see identity.py)."""
+    username = getattr(profile, "username", None) if profile is not None else None
+    client = getattr(request, "client", None)
+    headers = getattr(request, "headers", None) or {}
+    forwarded = headers.get("x-forwarded-for") if hasattr(headers, "get") else None
+    return identify(username, getattr(client, "host", None), forwarded, behind_proxy)

@@ -18,11 +18,10 @@ import gradio as gr
 
 from components.errors import InputRejected
 from components.events import Accepted, Checking, Event, Reused, Stopped, Working
-from components.identity import Visitor, identify
 from components.runs import from_entry, pending_runs, remember
 from components.studio import Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, file_path, gradio_error
+from components.web.edge import as_gradio_error, file_path, gradio_error, visitor_of
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class Handlers:
 
     def allowance(self, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
         """What is left today on the app's key for this visitor."""
-        return wording.allowance(self.studio.allowance(self._visitor(request, profile)))
+        return wording.allowance(self.studio.allowance(visitor_of(request, profile, self.behind_proxy)))
 
     async def generate(
         self,
@@ -67,6 +66,8 @@ class Handlers:
         new_take: bool,
         request: gr.Request,
         profile: gr.OAuthProfile | None,
+        script: str = "",
+        voice: str = "",
     ) -> AsyncIterator[tuple[Any, str, Any]]:
         """Make a talking-avatar video: the portrait lip-syncs to the voice clip. Takes minutes on Kling.
 
@@ -81,15 +82,23 @@ class Handlers:
             model: The model's endpoint, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" or "local/preview" (free).
             fal_key: Your own fal.ai key (used for this call only, never stored); empty to use the app's key.
             new_take: True to make a new video (charged again) even if these exact inputs were made before.
+            script: Optional text to speak when no audio is given (the voice is made first; see speak).
+            voice: The catalog voice for the script, e.g. "espeak:en-us" (free), see speak.
 
         Returns:
             The MP4 video, a Markdown status with the billed seconds, the actual cost and the fal request id,
             and the run's record (model, seconds, cost, request id, file name).
         """
         try:
-            visitor = self._visitor(request, profile)
+            visitor, voice_clip = visitor_of(request, profile, self.behind_proxy), file_path(audio)
+            if not voice_clip and (script or "").strip():  # Generate straight from a typed script
+                yield gr.skip(), wording.speaking(), gr.skip()
+                spoken = await self.studio.voices.speak(
+                    script, voice, self.studio.visitor_key(fal_key), visitor, self.studio.settings.model(model)
+                )
+                voice_clip = str(spoken.path)
             events = self.studio.generate(
-                file_path(image), file_path(audio), prompt, model, fal_key, visitor, bool(new_take), _session(request)
+                file_path(image), voice_clip, prompt, model, fal_key, visitor, bool(new_take), _session(request)
             )
             async with contextlib.aclosing(events):
                 async for event in events:
@@ -138,7 +147,7 @@ class Handlers:
         with as_gradio_error("re-opening a run"):
             if index is None or not history or not 0 <= index < len(history):
                 raise InputRejected("Pick a run from your history first.")
-            found = await self.studio.reopen(history[index], fal_key)
+            found = await self.studio.library.reopen(history[index], fal_key)
             return str(found.video), wording.reopened(found.run, recovered=found.recovered)
 
     async def recover(self, request_id: str, model: str, fal_key: str) -> tuple[Any, str, dict]:
@@ -153,15 +162,8 @@ class Handlers:
             The MP4 video, a Markdown status with its length and cost, and the run's record.
         """
         with as_gradio_error("recovering a result"):
-            found = await self.studio.recover(request_id, model, fal_key)
+            found = await self.studio.library.recover(request_id, model, fal_key)
             return str(found.video), wording.reopened(found.run, recovered=True), found.run.entry()
-
-    def _visitor(self, request: gr.Request | None, profile: gr.OAuthProfile | None) -> Visitor:
-        username = getattr(profile, "username", None) if profile is not None else None
-        client = getattr(request, "client", None)
-        headers = getattr(request, "headers", None) or {}
-        forwarded = headers.get("x-forwarded-for") if hasattr(headers, "get") else None
-        return identify(username, getattr(client, "host", None), forwarded, self.behind_proxy)
 
 
 def _session(request: gr.Request | None) -> str | None:

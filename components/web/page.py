@@ -7,30 +7,27 @@ scripts find the components by: keep them stable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from components.pricing import format_price
-from components.settings import Settings
 from components.studio import Studio
 from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
 from components.web.handlers import Handlers
+from components.web.panels import examples, interactive, key_box, price_label
+from components.web.voice_handlers import VoiceHandlers
 
 INTRO = """# 🗣️ Kling Avatar Studio
 Give a **portrait** and a **voice clip**, check the price, press **Generate**: a talking-avatar video by
 [Kling AI Avatar](https://fal.ai/models/fal-ai/kling-video/ai-avatar/v2/pro) on fal.ai, in a few minutes.
 No key? The free **Local preview** shows the whole flow. Or start from an example below."""
 
-KEY_HELP = (
-    "Used for your requests only, never stored or shown. "
-    "Get one at [fal.ai/dashboard/keys](https://fal.ai/dashboard/keys)."
-)
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HISTORY_STORAGE_KEY = "kling-avatar-studio-runs"
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+
+
+def _first(choices: list[tuple[str, str]]) -> str | None:
+    return choices[0][1] if choices else None
 
 
 def build_page(
@@ -44,6 +41,7 @@ def build_page(
     """The whole page. `history_secret` encrypts the runs kept in each visitor's browser;
     `delete_cache` is Gradio's (frequency, age) sweep of its own cache."""
     settings, handlers = studio.settings, Handlers(studio, behind_proxy=behind_proxy)
+    voice_handlers = VoiceHandlers(studio, behind_proxy=behind_proxy)
     with gr.Blocks(title="Kling Avatar Studio", delete_cache=delete_cache) as demo:
         gr.Markdown(INTRO)
         if login_offered:
@@ -58,12 +56,24 @@ def build_page(
                         elem_id="image",
                         height=240,
                     )
-                    audio = gr.Audio(
-                        label="2 · Voice", type="filepath", sources=["upload", "microphone"], elem_id="audio"
-                    )
+                    with gr.Column(), gr.Tabs():
+                        with gr.Tab("2 · Voice clip"):
+                            audio = gr.Audio(
+                                label="2 · Voice", type="filepath", sources=["upload", "microphone"], elem_id="audio"
+                            )
+                        with gr.Tab("… or type a script", elem_id="script_tab"):
+                            script = gr.Textbox(label="Script", value="", lines=3, max_lines=8, elem_id="script")
+                            voice = gr.Dropdown(
+                                label="Voice",
+                                choices=voice_handlers.choices(),
+                                value=_first(voice_handlers.choices()),
+                                elem_id="voice",
+                            )
+                            speak = gr.Button("Speak", elem_id="speak")
+                            script_estimate = gr.Markdown(elem_id="script_estimate")
                 model = gr.Dropdown(
                     label="3 · Model and price",
-                    choices=[(f"{m.label} — {_price(m.price_per_second)}", m.endpoint) for m in settings.models],
+                    choices=[(f"{m.label} — {price_label(m.price_per_second)}", m.endpoint) for m in settings.models],
                     value=settings.default_for(server_has_key),
                     elem_id="model",
                 )
@@ -76,7 +86,7 @@ def build_page(
                 status = gr.Markdown(label="Status", elem_id="status")
                 readiness = gr.Markdown(elem_id="readiness")
                 allowance = gr.Markdown(elem_id="allowance", visible=server_has_key)
-                fal_key = _key_box(settings, server_has_key)
+                fal_key = key_box(settings, server_has_key)
                 with gr.Accordion("Prompt and takes", open=False):
                     prompt = gr.Textbox(label="Prompt (optional)", value=".", max_lines=4, elem_id="prompt")
                     new_take = gr.Checkbox(
@@ -85,7 +95,7 @@ def build_page(
                         value=False,
                         elem_id="new_take",
                     )
-                _examples(image, audio, prompt)
+                examples(image, audio, prompt)
             with gr.Column(scale=4):
                 video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=360)
                 with gr.Accordion("📼 Your runs (kept in this browser)", open=True):
@@ -122,10 +132,10 @@ def build_page(
             **PRIVATE,
         )
         # Stop can be pressed only while a job runs: enabled first, then the job, then disabled.
-        started = generate.click(_interactive(True), outputs=stop, queue=False, js=SHOW_STATUS_JS, **PRIVATE)
+        started = generate.click(interactive(True), outputs=stop, queue=False, js=SHOW_STATUS_JS, **PRIVATE)
         job = started.then(
             handlers.generate,
-            inputs=[image, audio, prompt, model, fal_key, new_take],
+            inputs=[image, audio, prompt, model, fal_key, new_take, script, voice],
             outputs=[video, status, last_run],
             api_name="generate",
             preprocess=False,
@@ -133,15 +143,15 @@ def build_page(
             concurrency_limit=None,
             show_progress="hidden",  # the status line carries the progress; an error is said there once
         )
-        job.then(_interactive(False), outputs=stop, queue=False, **PRIVATE)
-        job.failure(_interactive(False), outputs=stop, queue=False, **PRIVATE)  # .then does not follow a failure
+        job.then(interactive(False), outputs=stop, queue=False, **PRIVATE)
+        job.failure(interactive(False), outputs=stop, queue=False, **PRIVATE)  # .then does not follow a failure
         if server_has_key:
             demo.load(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
             job.then(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
         # Stop cancels at fal and says what that means now; the job's own stream then ends with the same words.
         stop.click(
             handlers.stop, inputs=fal_key, outputs=status, concurrency_limit=None, show_progress="hidden", **PRIVATE
-        ).then(_interactive(False), outputs=stop, queue=False, **PRIVATE)
+        ).then(interactive(False), outputs=stop, queue=False, **PRIVATE)
         # Every run record (a pending one the moment fal accepts, then the finished one) goes to the history.
         last_run.change(handlers.remember, [history, last_run], [history, history_list], **PRIVATE)
         # A page opened with runs still pending at fal follows them to their videos.
@@ -159,45 +169,15 @@ def build_page(
         recover.click(
             handlers.recover, inputs=[request_id, model, fal_key], outputs=[video, status, last_run], api_name="recover"
         )
+        # A typed script: its total estimate as it is typed, and Speak fills the voice clip (then all else is as usual).
+        gr.on(
+            [script.change, voice.change, model.change],
+            voice_handlers.estimate_script,
+            inputs=[script, voice, model],
+            outputs=script_estimate,
+            show_progress="hidden",
+            trigger_mode="always_last",
+            **PRIVATE,
+        )
+        speak.click(voice_handlers.speak, inputs=[script, voice, fal_key], outputs=audio, api_name="speak")
     return demo
-
-
-def _key_box(settings: Settings, server_has_key: bool) -> gr.Textbox:
-    with gr.Accordion(
-        "🔑 Your fal key" + ("" if server_has_key else " — this app has no key of its own"),
-        open=not server_has_key,
-        visible=settings.allow_visitor_keys,
-    ):
-        return gr.Textbox(
-            label="Your fal key",
-            value="",
-            type="password",
-            placeholder="Leave empty to use the app's key" if server_has_key else "fal key id:secret",
-            info=KEY_HELP,
-            elem_id="fal_key",
-        )
-
-
-def _examples(image: gr.Image, audio: gr.Audio, prompt: gr.Textbox) -> None:
-    rows = [
-        [str(EXAMPLES / portrait), str(EXAMPLES / voice), text]
-        for portrait, voice, text in (
-            ("person.png", "hello.mp3", "A friendly presenter greets the audience."),
-            ("cat.png", "cat.mp3", "A cheerful cartoon cat talks to the camera."),
-        )
-        if (EXAMPLES / portrait).is_file() and (EXAMPLES / voice).is_file()
-    ]
-    if rows:
-        # No fn: choosing an example only fills the inputs. Nothing is cached, nothing is paid.
-        gr.Examples(examples=rows, inputs=[image, audio, prompt], cache_examples=False, label="Try an example")
-
-
-def _price(price_per_second: float) -> str:
-    return "Free" if price_per_second == 0 else f"{format_price(price_per_second)} per second"
-
-
-def _interactive(enabled: bool) -> Callable[[], Any]:
-    def update() -> Any:
-        return gr.update(interactive=enabled)
-
-    return update

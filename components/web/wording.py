@@ -27,6 +27,10 @@ def describe_quote(quote: Quote) -> str:
     return text
 
 
+def speaking() -> str:
+    return "⏳ Speaking the script first…"
+
+
 def checking(model_label: str) -> str:
     return f"⏳ Checking the inputs for {model_label}…"
 

@@ -51,6 +51,7 @@ def job_stats(
                 if job.completion_seen is None
                 else job.completion_seen - job.submitted - job_seconds,
                 "audio_url": job.arguments.get("audio_url"),
+                "image_url": job.arguments.get("image_url"),
             }
             for job in jobs
         ],

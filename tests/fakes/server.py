@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 from fastapi import Response
 from fastapi.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from tests.fakes.fal import FakeFal
@@ -44,16 +44,22 @@ class FakeFalServer:
     """Runs a FakeFal on a loopback port in a background thread.
 
     The socket is bound before the server starts so the fake knows its own base URL (it hands
-    out absolute status/result/file URLs) before the first request arrives.
+    out absolute status/result/file URLs) before the first request arrives. `app` serves the fake
+    through something else (the benchmark's network model, tests/fakes/network.py); a longer
+    `keep_alive_seconds` leaves closing idle connections to the client (httpx closes its own after 5 s).
     """
 
-    def __init__(self, fake: FakeFal) -> None:
+    def __init__(self, fake: FakeFal, app: ASGIApp | None = None, keep_alive_seconds: int = 5) -> None:
         self.fake = fake
-        self._socket = socket.socket()
+        # proto=TCP, not socket()'s 0: asyncio turns Nagle off only on sockets whose proto says TCP, and
+        # with Nagle on, every answer after a connection's first waited ~40 ms for a delayed ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.bind(("127.0.0.1", 0))
         port = self._socket.getsockname()[1]
         fake.base_url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(fake.app, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app or fake.app, log_level="warning", access_log=False, timeout_keep_alive=keep_alive_seconds
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 

@@ -1,0 +1,111 @@
+"""A typed script → a voice clip, before any video: the catalog, the combined quote, and speaking it.
+
+Voices come from space.yaml's `tts:` catalog and are named `<engine>:<voice>` (e.g.
+`espeak:en-us`, `fal-ai/kokoro/american-english:af_heart`). The offline voice renders on
+this machine; a fal voice runs on fal with the visitor's key or, within the owner's caps, the
+app's (its cost reserved in the ledger like a video's). The spoken file then goes through the
+same checks and conversion as an uploaded clip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.budget import Caps
+from components.errors import InputRejected
+from components.identity import Visitor
+from components.ledger import Ledger
+from components.pricing import Estimate, estimate, format_dollars
+from components.settings import Model, Settings
+from components.speech import check_script, script_cost, speak_offline, spoken_seconds
+from components.tts_settings import TtsEngine
+
+_KEEP_SPOKEN_SECONDS = 3600  # a spoken script is an input: it is used within minutes, or made again
+
+
+@dataclass(frozen=True)
+class ScriptQuote:
+    characters: int
+    script_dollars: float
+    video: Estimate  # from the script's estimated spoken length
+
+    @property
+    def total(self) -> float:
+        return self.script_dollars + self.video.dollars
+
+    def describe(self, engine: TtsEngine) -> str:
+        voice = "Free" if not engine.paid else f"{self.characters:,} characters = {format_dollars(self.script_dollars)}"
+        return (
+            f"Voice: {voice} · Video: about {self.video.describe()} · **Total ≈ {format_dollars(self.total)}** "
+            "(the video is billed from the spoken length, known once it is spoken)"
+        )
+
+
+@dataclass(frozen=True)
+class Spoken:
+    path: Path
+    cost: float
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class Voices:
+    settings: Settings
+    speaker: Any = field(repr=False)  # the backend that speaks on fal (has `speak` and `has_key`)
+    ledger: Ledger = field(repr=False)
+    caps: Caps = field(repr=False)
+    folder: Path = field(repr=False)
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [
+            (f"{engine.label} — {voice.label}", f"{engine.id}:{voice.id}")
+            for engine in self.settings.tts
+            for voice in engine.voices
+        ]
+
+    def resolve(self, voice_ref: str | None) -> tuple[TtsEngine, str]:
+        engine_id, _, voice_id = (voice_ref or "").rpartition(":")
+        for engine in self.settings.tts:
+            if engine.id == engine_id and engine.voice(voice_id) is not None:
+                return engine, voice_id
+        known = ", ".join(ref for _, ref in self.choices()[:4])
+        raise InputRejected(f"Unknown voice {voice_ref!r}. Choose a catalog voice, e.g. {known}.")
+
+    def quote(self, text: str, voice_ref: str, model: Model) -> ScriptQuote:
+        engine, voice_id = self.resolve(voice_ref)
+        script = check_script(text, engine, voice_id, model.limits.audio.max_seconds)
+        seconds = spoken_seconds(script, engine)
+        return ScriptQuote(len(script), script_cost(script, engine), estimate(seconds, model.price_per_second))
+
+    async def speak(self, text: str, voice_ref: str, key: str | None, visitor: Visitor, model: Model) -> Spoken:
+        """Check the script locally first (nothing is spent on a refusal), then speak it."""
+        engine, voice_id = self.resolve(voice_ref)
+        script = check_script(text, engine, voice_id, model.limits.audio.max_seconds)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._sweep()
+        if not engine.paid:
+            return Spoken(await asyncio.to_thread(speak_offline, script, voice_id, self.folder), 0.0, None)
+        cost = script_cost(script, engine)
+        reservation = None
+        if key is None and cost > 0:
+            reservation = self.caps.reserve_dollars(self.ledger, visitor.id, engine.id, cost)
+        try:
+            path, request_id = await self.speaker.speak(engine, script, voice_id, key, self.folder)
+        except BaseException as exc:
+            if reservation is not None:
+                reservation.ended_without_video(exc)
+            raise
+        if reservation is not None:
+            self.ledger.accepted(reservation.row, request_id)
+            self.ledger.settle(reservation.row, 0.0, cost)
+        return Spoken(path, cost, request_id)
+
+    def _sweep(self) -> None:
+        cutoff = time.time() - _KEEP_SPOKEN_SECONDS
+        for old in self.folder.glob("script-*"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)

@@ -1,0 +1,59 @@
+"""Pieces of the page's layout that read better on their own: the key box, the examples, labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from components.pricing import format_price
+from components.settings import Settings
+
+KEY_HELP = (
+    "Used for your requests only, never stored or shown. "
+    "Get one at [fal.ai/dashboard/keys](https://fal.ai/dashboard/keys)."
+)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def key_box(settings: Settings, server_has_key: bool) -> gr.Textbox:
+    with gr.Accordion(
+        "🔑 Your fal key" + ("" if server_has_key else " — this app has no key of its own"),
+        open=not server_has_key,
+        visible=settings.allow_visitor_keys,
+    ):
+        return gr.Textbox(
+            label="Your fal key",
+            value="",
+            type="password",
+            placeholder="Leave empty to use the app's key" if server_has_key else "fal key id:secret",
+            info=KEY_HELP,
+            elem_id="fal_key",
+        )
+
+
+def examples(image: gr.Image, audio: gr.Audio, prompt: gr.Textbox) -> None:
+    rows = [
+        [str(EXAMPLES / portrait), str(EXAMPLES / voice), text]
+        for portrait, voice, text in (
+            ("person.png", "hello.mp3", "A friendly presenter greets the audience."),
+            ("cat.png", "cat.mp3", "A cheerful cartoon cat talks to the camera."),
+        )
+        if (EXAMPLES / portrait).is_file() and (EXAMPLES / voice).is_file()
+    ]
+    if rows:
+        # No fn: choosing an example only fills the inputs. Nothing is cached, nothing is paid.
+        gr.Examples(examples=rows, inputs=[image, audio, prompt], cache_examples=False, label="Try an example")
+
+
+def price_label(price_per_second: float) -> str:
+    return "Free" if price_per_second == 0 else f"{format_price(price_per_second)} per second"
+
+
+def interactive(enabled: bool) -> Callable[[], Any]:
+    def update() -> Any:
+        return gr.update(interactive=enabled)
+
+    return update

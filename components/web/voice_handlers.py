@@ -1,0 +1,54 @@
+"""The "Type a script" panel: speak a script into a voice clip, and its combined estimate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from components.errors import StudioError
+from components.studio import Studio
+from components.web.edge import as_gradio_error, visitor_of
+
+
+@dataclass(frozen=True)
+class VoiceHandlers:
+    studio: Studio = field(repr=False)
+    behind_proxy: bool = False
+
+    async def speak(
+        self, text: str, voice: str, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> Any:
+        """Turn a typed script into a voice clip, to use as the audio of generate. Checked first: a script
+        that is empty, too long for the voice, or longer than 60 s once spoken is refused and costs nothing.
+
+        Args:
+            text: The script to speak, in plain words.
+            voice: A catalog voice: "espeak:en-us" (offline, free, robotic), or a fal voice such as
+                "fal-ai/kokoro/american-english:af_heart" ($0.02 per 1,000 characters) or
+                "fal-ai/elevenlabs/tts/turbo-v2.5:Rachel" ($0.05 per 1,000 characters).
+            fal_key: Your own fal.ai key for a fal voice (used for this call only); empty to use the app's key.
+
+        Returns:
+            The spoken audio file (WAV or MP3).
+        """
+        with as_gradio_error("speaking a script"):
+            visitor = visitor_of(request, profile, self.behind_proxy)
+            model = self.studio.settings.model(self.studio.settings.default_model)
+            key = self.studio.visitor_key(fal_key)
+            return str((await self.studio.voices.speak(text, voice, key, visitor, model)).path)
+
+    def estimate_script(self, text: str, voice: str, model: str) -> str:
+        """The script's cost and the video's estimate from its spoken length, as one total."""
+        if not (text or "").strip():
+            return "Type a script to see what the voice and the video would cost."
+        try:
+            voices = self.studio.voices
+            engine, _ = voices.resolve(voice)
+            return voices.quote(text, voice, self.studio.settings.model(model)).describe(engine)
+        except StudioError as exc:  # a refusal is the estimate's answer: say it here, spend nothing
+            return f"⚠️ {exc}"
+
+    def choices(self) -> list[tuple[str, str]]:
+        return self.studio.voices.choices()
