@@ -35,7 +35,14 @@ def bare_call(url: str, image: Path, audio: Path, prompt: str) -> str:
     """Upload, then POST /gradio_api/call/generate and read the event stream, as a curl script would."""
     files = [("files", path.open("rb")) for path in (image, audio)]
     uploaded = httpx.post(f"{url}gradio_api/upload", files=files, timeout=30).json()
-    data = [{"path": path, "meta": {"_type": "gradio.FileData"}} for path in uploaded] + [prompt, PRO, "", False, "", None]
+    data = [{"path": path, "meta": {"_type": "gradio.FileData"}} for path in uploaded] + [
+        prompt,
+        PRO,
+        "",
+        False,
+        "",
+        None,
+    ]
     event_id = httpx.post(f"{url}gradio_api/call/generate", json={"data": data}, timeout=30).json()["event_id"]
     return httpx.get(f"{url}gradio_api/call/generate/{event_id}", timeout=60).text
 
