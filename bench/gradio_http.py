@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -34,3 +35,15 @@ def call(base: str, api_name: str, data: list) -> list:
                     raise RuntimeError(f"{api_name} failed: {payload}")
                 return payload
     raise RuntimeError(f"{api_name} ended without a result")
+
+
+@functools.cache
+def _parameters(base: str, api_name: str) -> tuple[tuple[str, object], ...]:
+    info = _HTTP.get(f"{base}gradio_api/info").json()["named_endpoints"][f"/{api_name}"]
+    return tuple((p["parameter_name"], p.get("parameter_default")) for p in info["parameters"])
+
+
+def arguments(base: str, api_name: str, **values: object) -> list:
+    """An endpoint's inputs in order: those given by name, every other one at its default, so the
+    benchmark keeps working as the app's endpoints gain optional inputs."""
+    return [values.get(name, default) for name, default in _parameters(base, api_name)]

@@ -13,6 +13,7 @@ import gradio as gr
 
 from components.studio import Studio
 from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
+from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
 from components.web.panels import examples, interactive, key_box, price_label
 from components.web.voice_handlers import VoiceHandlers
@@ -108,6 +109,19 @@ def build_page(
                             label="Recover by fal request id", placeholder="request id", elem_id="request_id", scale=3
                         )
                         recover = gr.Button("Recover", elem_id="recover", scale=1)
+        compare_panel(
+            studio,
+            behind_proxy,
+            {
+                "image": image,
+                "audio": audio,
+                "prompt": prompt,
+                "fal_key": fal_key,
+                "history": history,
+                "history_list": history_list,
+                "remember_choices": handlers.choices,
+            },
+        )
         # The run's record: a component, not a gr.State, so /generate and /recover also work over MCP.
         last_run = gr.JSON(visible=False, label="Run record")
 

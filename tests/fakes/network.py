@@ -24,34 +24,30 @@ class Network:
     rtt_seconds: float = 0.0
     uplink_bytes_per_second: float | None = None  # None: unlimited
     handshake_rtts: int = 0
-    requests: int = 0
-    connections: int = 0
-    bytes_up: int = 0
+    # Every request as it left the app: {at (time.monotonic, shared by all processes), method, path,
+    # bytes, new_connection}; the benchmark picks those of one Generate by time.
+    log: list[dict] = field(default_factory=list, repr=False)
     _seen: set = field(default_factory=set, repr=False)
     _link_free_at: float = 0.0
-
-    def counters(self) -> dict:
-        return {"requests": self.requests, "connections": self.connections, "bytes_up": self.bytes_up}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         if scope["path"] == "/_fake/network":
-            await _answer_json(send, {**self.counters(), "rtt_seconds": self.rtt_seconds})
+            await _answer_json(send, {"rtt_seconds": self.rtt_seconds, "log": self.log})
             return
         if scope["path"].startswith("/_fake/"):
             await self.app(scope, receive, send)
             return
+        sent_at = time.monotonic()
         body, more = await _read_body(receive)
-        self.requests += 1
-        self.bytes_up += len(body)
-        delay = self.rtt_seconds / 2
         connection = tuple(scope.get("client") or ())
-        if connection not in self._seen:
-            self._seen.add(connection)
-            self.connections += 1
-            delay += self.handshake_rtts * self.rtt_seconds
+        new = connection not in self._seen
+        self._seen.add(connection)
+        entry = {"at": sent_at, "method": scope["method"], "path": scope["path"], "bytes": len(body)}
+        self.log.append({**entry, "new_connection": new})
+        delay = self.rtt_seconds / 2 + (self.handshake_rtts * self.rtt_seconds if new else 0.0)
         await asyncio.sleep(delay)
         await self._transmit(len(body))
         await self.app(scope, _replay(body, more, receive), self._delayed(send))

@@ -1,0 +1,145 @@
+"""The "Compare models" panel: layout, events and handlers together (one page section, one module)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from components.compare import MAX_MODELS, check_comparison, compare, compare_sessions
+from components.errors import StudioError
+from components.events import Done, Reused, Stopped, Working
+from components.pricing import estimate, format_dollars
+from components.runs import from_entry, remember
+from components.studio import Studio
+from components.web import wording
+from components.web.edge import as_gradio_error, file_path, gradio_error, visitor_of
+
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+
+
+@dataclass(frozen=True)
+class CompareHandlers:
+    studio: Studio = field(repr=False)
+    behind_proxy: bool = False
+
+    def estimate(self, audio: Any, models: list[str], fal_key: str, request: gr.Request) -> str:
+        """The comparison's total before the click, or why it could not run."""
+        if not file_path(audio):
+            return "Add a voice clip to see what the comparison would cost."
+        try:
+            visitor = visitor_of(request, None, self.behind_proxy)
+            total = check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
+        except StudioError as exc:
+            return f"⚠️ {exc}"
+        return f"**Comparison total:** about {format_dollars(total)} for {len(models)} videos."
+
+    async def compare(
+        self, image: Any, audio: Any, prompt: str, models: list[str], fal_key: str, request: gr.Request
+    ) -> AsyncIterator[tuple[Any, ...]]:
+        """Make the same talking-avatar video on 2 or 3 models at once, to compare them side by side.
+
+        Args:
+            image: The portrait, as a file or data: URL.
+            audio: The voice clip (2–60 s), as a file or data: URL.
+            prompt: Optional direction for the performance ("." for none).
+            models: 2 or 3 model endpoints, e.g. ["fal-ai/kling-video/ai-avatar/v2/pro",
+                "fal-ai/kling-video/ai-avatar/v2/standard"]. Each is charged at its own price.
+            fal_key: Your own fal.ai key (used for this call only); empty to use the app's key.
+
+        Returns:
+            For each of 3 slots a video and a label (model, billed seconds, actual cost, wall time, request id),
+            then the finished runs' records.
+        """
+        models, started = list(models or []), time.monotonic()
+        videos, labels, runs = [None] * MAX_MODELS, [""] * MAX_MODELS, []
+        with as_gradio_error("comparing models"):
+            visitor = visitor_of(request, None, self.behind_proxy)
+            check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
+            session = getattr(request, "session_hash", None)
+            async for endpoint, event in compare(
+                self.studio, file_path(image), file_path(audio), prompt, models, fal_key, visitor, session
+            ):
+                slot = models.index(endpoint)
+                labels[slot] = _label(event, self.studio.settings.model(endpoint).label, time.monotonic() - started)
+                if isinstance(event, Done | Reused):
+                    videos[slot] = str(event.video)
+                    runs.append(event.run.entry())
+                yield (*[item for pair in zip(videos, labels, strict=True) for item in pair], runs)
+
+    async def stop_all(self, models: list[str], fal_key: str, request: gr.Request) -> str:
+        """Stop every model of this page's comparison."""
+        sessions = compare_sessions(getattr(request, "session_hash", None), list(models or []))
+        outcomes = [await self.studio.stop(session, fal_key) for session in sessions]
+        return "\n\n".join(wording.stopped(outcome) for outcome in outcomes if outcome.stage != "finished")
+
+    def remember_all(self, history: list | None, finished: list | None) -> list:
+        for entry in finished or []:
+            history = remember(history, from_entry(entry))
+        return history or []
+
+
+def _label(event: object, model: str, wall: float) -> str:
+    if isinstance(event, StudioError):
+        return f"**{model}** — ❌ {gradio_error(event, 'comparing').message}"
+    if isinstance(event, Stopped):
+        return f"**{model}** — {wording.stopped(event)}"
+    if isinstance(event, Working):
+        return f"**{model}** — ⏳ {event.progress.stage} · {wall:.0f} s" + (
+            f" · `{event.progress.request_id}`" if event.progress.request_id else ""
+        )
+    if isinstance(event, Done | Reused):
+        run, how = event.run, "re-used, nothing spent" if isinstance(event, Reused) else f"{wall:.0f} s"
+        billed = estimate(run.seconds, 0.0).billed_seconds
+        return (
+            f"**{model}** — ✅ {run.seconds:.1f} s (billed ≈ {billed} s) · {format_dollars(run.cost)} · {how}"
+            f" · `{run.request_id}`"
+        )
+    return f"**{model}** — ⏳ checking"
+
+
+def compare_panel(studio: Studio, behind_proxy: bool, inputs: dict[str, Any]) -> None:
+    """Inside the current Blocks: the panel and its events. `inputs`: image, audio, prompt, fal_key, history,
+    history_list, remember_choices (a function that lists the history)."""
+    handlers = CompareHandlers(studio, behind_proxy)
+    paid = [(m.label, m.endpoint) for m in studio.settings.models if studio.backends[m.endpoint].paid]
+    with gr.Accordion("⚖️ Compare models side by side", open=False, elem_id="compare_panel"):
+        models = gr.CheckboxGroup(
+            choices=paid, value=[e for _, e in paid[:2]], label=f"Models (2–{MAX_MODELS})", elem_id="compare_models"
+        )
+        total = gr.Markdown(elem_id="compare_estimate")
+        with gr.Row():
+            run = gr.Button("Compare", variant="primary", elem_id="compare")
+            stop = gr.Button("Stop all", variant="stop", elem_id="compare_stop")
+        stopped = gr.Markdown(elem_id="compare_stopped")
+        with gr.Row():
+            slots = []
+            for index in range(MAX_MODELS):
+                with gr.Column(min_width=200):
+                    slots += [gr.Video(interactive=False, elem_id=f"compare_video_{index}"), gr.Markdown()]
+        finished = gr.JSON(visible=False)
+    gr.on(
+        [models.change, inputs["audio"].change, inputs["fal_key"].change],
+        handlers.estimate,
+        inputs=[inputs["audio"], models, inputs["fal_key"]],
+        outputs=total,
+        preprocess=False,
+        show_progress="hidden",
+        **PRIVATE,
+    )
+    run.click(
+        handlers.compare,
+        inputs=[inputs["image"], inputs["audio"], inputs["prompt"], models, inputs["fal_key"]],
+        outputs=[*slots, finished],
+        api_name="compare",
+        preprocess=False,
+        concurrency_limit=None,
+        show_progress="hidden",
+    )
+    stop.click(handlers.stop_all, inputs=[models, inputs["fal_key"]], outputs=stopped, **PRIVATE)
+    finished.change(handlers.remember_all, [inputs["history"], finished], inputs["history"], **PRIVATE).then(
+        inputs["remember_choices"], inputs["history"], inputs["history_list"], **PRIVATE
+    )
