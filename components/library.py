@@ -57,12 +57,11 @@ class Library:
         raise failure or InputRejected("No model in this app's catalog can recover a job.")
 
     def _candidates(self, request_id: str, endpoint: str | None) -> list[str]:
+        """The model named first (if any), then the one the ledger knows, then every recoverable model:
+        a request id tells fal nothing about which model ran it, and the page's dropdown may have moved on."""
+        recoverable = [m.endpoint for m in self.settings.models if self.backends[m.endpoint].recoverable]
         if endpoint:
             self.settings.model(endpoint)  # refuses an unknown model with a sentence
-            if not self.backends[endpoint].recoverable:
-                raise InputRejected("Only Kling runs at fal have a request id to recover; choose a Kling model.")
-            return [endpoint]
         known = self.ledger.endpoint_of(request_id)
-        if known is not None:
-            return [known]
-        return [m.endpoint for m in self.settings.models if self.backends[m.endpoint].recoverable]
+        ordered = [e for e in (endpoint, known) if e and e in recoverable] + recoverable
+        return list(dict.fromkeys(ordered))

@@ -150,20 +150,25 @@ class Handlers:
             found = await self.studio.library.reopen(history[index], fal_key)
             return str(found.video), wording.reopened(found.run, recovered=found.recovered)
 
-    async def recover(self, request_id: str, model: str, fal_key: str) -> tuple[Any, str, dict]:
+    async def recover(self, request_id: str, model: str, fal_key: str) -> AsyncIterator[tuple[Any, str, Any]]:
         """Fetch a finished fal job's video again by its request id. Free: nothing is generated or charged.
 
         Args:
             request_id: The fal request id of a finished job (shown when the job was accepted).
-            model: The endpoint the job ran on, e.g. "fal-ai/kling-video/ai-avatar/v2/pro".
+            model: The endpoint the job ran on, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" (tried first; others follow).
             fal_key: The fal key that ran the job; empty for jobs this app ran on its own key.
 
         Returns:
             The MP4 video, a Markdown status with its length and cost, and the run's record.
         """
-        with as_gradio_error("recovering a result"):
+        yield None, f"⏳ Recovering `{(request_id or '').strip()}` from fal…", gr.skip()  # nothing stale stays
+        try:
             found = await self.studio.library.recover(request_id, model, fal_key)
-            return str(found.video), wording.reopened(found.run, recovered=True), found.run.entry()
+        except Exception as exc:
+            error = gradio_error(exc, "recovering a result")
+            yield None, wording.failed(error.message), gr.skip()
+            raise gr.Error(error.message, visible=False, print_exception=False) from None
+        yield str(found.video), wording.reopened(found.run, recovered=True), found.run.entry()
 
 
 def _session(request: gr.Request | None) -> str | None:

@@ -181,7 +181,11 @@ def build_page(
         demo.load(handlers.choices, inputs=history, outputs=history_list, **PRIVATE)
         reopen.click(handlers.reopen, inputs=[history, history_list, fal_key], outputs=[video, status], **PRIVATE)
         recover.click(
-            handlers.recover, inputs=[request_id, model, fal_key], outputs=[video, status, last_run], api_name="recover"
+            handlers.recover,
+            inputs=[request_id, model, fal_key],
+            outputs=[video, status, last_run],
+            api_name="recover",
+            show_progress="hidden",
         )
         # A typed script: its total estimate as it is typed, and Speak fills the voice clip (then all else is as usual).
         gr.on(
