@@ -7,6 +7,7 @@ status sits after Generate at desktop and phone sizes. Screenshots go to artifac
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,11 +31,19 @@ def start_job(page, media: Path) -> str:
     page.wait_for_function("document.querySelector('#readiness').innerText.includes('Ready')", timeout=20000)
     page.click("#generate")
     page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes('Request id')", timeout=20000)
-    return page.inner_text(STATUS).split("Request id:")[1].split()[0].strip("`")
+    request_id = page.inner_text(STATUS).split("Request id:")[1].split()[0].strip("`")
+    page.click("#history input")  # the pending run is in the browser's history (one round trip after acceptance)
+    page.get_by_role("option", name=re.compile(f"still running at fal · {request_id}")).wait_for(timeout=5000)
+    page.keyboard.press("Escape")
+    return request_id
 
 
 def wait_for_video_in_history(page, request_id: str, seconds: float) -> None:
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes('Done')", timeout=seconds * 1000)
+    try:
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes('Done')", timeout=seconds * 1000)
+    except Exception:
+        screenshot(page, "never-done")  # what the visitor saw instead, for whoever reads the failure
+        raise
     page.wait_for_function(
         "() => { const v = document.querySelector('#video video'); return v && v.readyState >= 1 && v.duration > 0 }",
         timeout=15000,
