@@ -22,6 +22,7 @@ class Working:
     model: Model
     estimate: Estimate | None  # None when following a job fal accepted before a reload or restart
     elapsed: float
+    note: str | None = None  # what the face check did to the portrait (a crop, which face of several)
 
 
 @dataclass(frozen=True)

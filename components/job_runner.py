@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from components.backends.base import Backend, Finished, Progress
 from components.budget import Reservation
+from components.events import Reused
 from components.jobs import Job
 from components.runs import Run, RunCache
 from components.settings import Jobs, Model, Storage
@@ -97,3 +98,12 @@ async def _booked(
     finally:
         if books.reservation is not None and finished is None:
             books.reservation.ended_without_video(error)
+
+
+def earlier_run(finished_runs: RunCache, backends: Mapping[str, Backend], same_inputs: str) -> Reused | None:
+    """The finished run with these exact inputs and payer, if its video is still on disk."""
+    run = finished_runs.get(same_inputs)
+    backend = backends.get(run.endpoint) if run is not None else None
+    if backend is None or not (backend.output_dir / run.video).is_file():
+        return None
+    return Reused(run, backend.output_dir / run.video)

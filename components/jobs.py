@@ -10,7 +10,7 @@ from pathlib import Path
 
 from components.errors import InputRejected
 from components.media.audio import check_header, prepare_audio, probe_audio, probe_header
-from components.media.image import prepare_image
+from components.media.portrait import prepare_portrait
 from components.pricing import Estimate, estimate
 from components.settings import Model
 
@@ -24,13 +24,16 @@ class Job:
     audio: Path
     prompt: str
     estimate: Estimate
+    note: str | None = None  # what the face check did (a crop, which of several faces)
 
     @property
     def endpoint(self) -> str:
         return self.model.endpoint
 
 
-def prepare_job(image: str | None, audio: str | None, prompt: str, model: Model, workdir: Path) -> Job:
+def prepare_job(
+    image: str | None, audio: str | None, prompt: str, model: Model, workdir: Path, skip_face_check: bool = False
+) -> Job:
     if not image:
         raise InputRejected("Add a portrait image first (upload, webcam or paste).")
     if not audio:
@@ -38,13 +41,14 @@ def prepare_job(image: str | None, audio: str | None, prompt: str, model: Model,
     prompt = check_prompt(prompt, model.limits.prompt_max_chars)
     limits = model.limits
     prepared_audio = prepare_audio(audio, limits.audio, workdir)
-    prepared_image = prepare_image(image, limits.image, workdir)
+    portrait, note = prepare_portrait(image, limits.image, workdir, skip_face_check)
     return Job(
         model=model,
-        image=prepared_image.path,
+        image=portrait,
         audio=prepared_audio.path,
         prompt=prompt,
         estimate=estimate(prepared_audio.seconds, model.price_per_second),
+        note=note,
     )
 
 

@@ -39,14 +39,16 @@ class Preflight:
             needed.append("a fal key (paste yours in “Your fal key”) or the Local preview model")
         return needed
 
-    async def problem(self, image: str, audio: str, prompt: str, endpoint: str) -> str | None:
+    async def problem(
+        self, image: str, audio: str, prompt: str, endpoint: str, skip_face_check: bool = False
+    ) -> str | None:
         """The sentence Generate would refuse with — found by the very checks it runs (image, audio,
         silence, prompt), on a scratch copy; None when it would go ahead."""
         try:
             model = self.settings.model(endpoint)
             async with self.decodes:
                 with tempfile.TemporaryDirectory(prefix="kling-ready-") as scratch:
-                    await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(scratch))
+                    await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(scratch), skip_face_check)
         except StudioError as exc:
             return str(exc)
         return None

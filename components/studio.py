@@ -21,9 +21,9 @@ from pathlib import Path
 from components.backends.base import Backend
 from components.budget import LOGIN_REQUIRED, Caps, Reservation
 from components.errors import InputRejected
-from components.events import Accepted, Allowance, Checking, Done, Event, Reused, Stopped, Working
+from components.events import Accepted, Allowance, Checking, Done, Event, Stopped, Working
 from components.identity import Visitor, payer_of
-from components.job_runner import Bookkeeping, Made, follow_accepted, make_pools, run_new
+from components.job_runner import Bookkeeping, Made, earlier_run, follow_accepted, make_pools, run_new
 from components.jobs import prepare_job
 from components.ledger import Ledger
 from components.library import Library
@@ -88,6 +88,7 @@ class Studio:
         visitor: Visitor,
         new_take: bool = False,
         session: str | None = None,
+        skip_face_check: bool = False,
     ) -> AsyncIterator[Event]:
         started = time.monotonic()
         model = self.settings.model(endpoint)
@@ -98,12 +99,12 @@ class Studio:
         yield Checking(model)
         with tempfile.TemporaryDirectory(prefix="kling-job-") as workdir:
             async with self._pools["decodes"]:
-                job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(workdir))
+                job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(workdir), skip_face_check)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
                 digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)
                 same_inputs = f"{digest}:{payer_of(visitor, key)}"
-                earlier = None if new_take else self._earlier_run(same_inputs)
+                earlier = None if new_take else earlier_run(self.finished_runs, self.backends, same_inputs)
                 if earlier is not None:
                     yield earlier
                     return
@@ -111,12 +112,19 @@ class Studio:
             pool = self._pools["owner" if on_owner_key else "visitor" if backend.paid else "preview"]
             books = Bookkeeping(reservation, self.finished_runs, same_inputs, self.settings.storage)
             tracked = self.tracker.start(run_new(job, backend, key, pool, books), endpoint, session)
-            async with contextlib.aclosing(self._listen(tracked, model, job.estimate, started)) as events:
+            listening = self._listen(tracked, model, job.estimate, started, note=job.note)
+            async with contextlib.aclosing(listening) as events:
                 async for event in events:
                     yield event
 
     async def _listen(
-        self, tracked: Tracked, model: Model, estimate: Estimate | None, started: float, from_latest: bool = False
+        self,
+        tracked: Tracked,
+        model: Model,
+        estimate: Estimate | None,
+        started: float,
+        from_latest: bool = False,
+        note: str | None = None,
     ) -> AsyncIterator[Working | Accepted | Done | Stopped]:
         """A page following a tracked job. If it goes away before fal took the job, the job stops too."""
         announced = False
@@ -124,9 +132,9 @@ class Studio:
             async for event in tracked.listen(from_latest):
                 elapsed = time.monotonic() - started
                 if isinstance(event, Made):
-                    yield Done(event.run, event.video, elapsed, event.note)
+                    yield Done(event.run, event.video, elapsed, " ".join(filter(None, [event.note, note])) or None)
                     continue
-                working = Working(event, model, estimate, elapsed)
+                working = Working(event, model, estimate, elapsed, note)
                 if event.request_id and not announced and estimate is not None:
                     announced = True
                     yield Accepted(Run.pending(model, event.request_id, estimate), working)
@@ -184,11 +192,3 @@ class Studio:
             )
         tracked.halt(outcome)
         return outcome
-
-    def _earlier_run(self, same_inputs: str) -> Reused | None:
-        """The finished run with these exact inputs and payer, if its video is still on disk."""
-        run = self.finished_runs.get(same_inputs)
-        backend = self.backends.get(run.endpoint) if run is not None else None
-        if backend is None or not (backend.output_dir / run.video).is_file():
-            return None
-        return Reused(run, backend.output_dir / run.video)

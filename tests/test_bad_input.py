@@ -128,8 +128,17 @@ IMAGE_CASES = [
 ]
 
 
-def run(client, image: Path, audio: Path, prompt: str = "."):
-    return client.predict(handle_file(str(image)), handle_file(str(audio)), prompt, PRO, "", api_name="/generate")
+def run(client, image: Path, audio: Path, prompt: str = ".", skip_face_check: bool = False):
+    """`skip_face_check` for the synthetic portraits these tests convert, which no face detector would vouch for."""
+    return client.predict(
+        image=handle_file(str(image)),
+        audio=handle_file(str(audio)),
+        prompt=prompt,
+        model=PRO,
+        fal_key="",
+        skip_face_check=skip_face_check,
+        api_name="/generate",
+    )
 
 
 def assert_served(client, media):
@@ -163,10 +172,10 @@ def test_image_matrix(client, media, fal, tmp_path, name, make, refusal):
     image = make(tmp_path)
     if refusal:
         with pytest.raises(AppError, match=refusal):
-            run(client, image, media / "speech.wav")
+            run(client, image, media / "speech.wav", skip_face_check=True)
         assert fal.seen == [], "a refused input reached fal"
     else:
-        run(client, image, media / "speech.wav")
+        run(client, image, media / "speech.wav", skip_face_check=True)
         sent = uploaded(fal, "image_url")
         assert sent.suffix in FAL_IMAGE and sent.stat().st_size <= 10_000_000
         with Image.open(sent) as out:
@@ -177,7 +186,7 @@ def test_image_matrix(client, media, fal, tmp_path, name, make, refusal):
 
 
 def test_exif_rotation_reaches_fal_upright(client, media, fal, tmp_path):
-    run(client, _exif_rotated(tmp_path), media / "speech.wav")
+    run(client, _exif_rotated(tmp_path), media / "speech.wav", skip_face_check=True)
     with Image.open(uploaded(fal, "image_url")) as sent:
         assert sent.size == (600, 400)
 
@@ -188,3 +197,25 @@ def test_long_prompt_is_refused_and_emoji_prompt_is_sent(client, media, fal):
     assert fal.seen == []
     run(client, media / "face.png", media / "speech.wav", prompt="She smiles warmly 😀🎉")
     assert fal.submits()[0].arguments["prompt"] == "She smiles warmly 😀🎉"
+
+
+def test_a_portrait_without_a_face_is_refused_before_fal_unless_the_visitor_goes_ahead(client, fal, media, tmp_path):
+    blank = tmp_path / "wall.png"
+    Image.new("RGB", (640, 800), (200, 190, 180)).save(blank)
+    with pytest.raises(AppError, match=r"No face was found in this portrait.*skip_face_check=true"):
+        run(client, blank, media / "speech.wav")
+    assert fal.seen == []
+    video, status, _record = run(client, blank, media / "speech.wav", skip_face_check=True)
+    assert video.endswith(".mp4") and len(fal.submits()) == 1
+
+
+def test_a_too_wide_portrait_with_a_face_is_cropped_around_it_and_sent(client, fal, media, tmp_path):
+    face = Image.open(media / "face.png").convert("RGB")
+    wide = Image.new("RGB", (face.width * 4, face.height), (230, 230, 230))
+    wide.paste(face, (face.width * 3, 0))  # the face near the right edge, aspect 4 × the portrait's
+    wide.save(tmp_path / "wide.png")
+    video, status, _record = run(client, tmp_path / "wide.png", media / "speech.wav")
+    sent = fal.files[fal.submits()[0].arguments["image_url"].rsplit("/", 1)[1]]
+    with Image.open(sent) as cropped:
+        assert 0.4 <= cropped.width / cropped.height <= 2.5
+    assert "cropped" in status.lower() or "crop" in status.lower()

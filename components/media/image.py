@@ -47,7 +47,7 @@ def prepare_image(path: str | Path, limits: ImageLimits, workdir: Path) -> Prepa
         width, height = image.size
         _load(image, limits.max_side_px_sent)
         orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
-        _check_geometry(*((height, width) if orientation in SIDEWAYS else (width, height)), limits)
+        check_geometry(*((height, width) if orientation in SIDEWAYS else (width, height)), limits)
         too_big = max(width, height) > limits.max_side_px_sent
         needs_conversion = (
             too_big
@@ -102,7 +102,7 @@ def _unreadable() -> InputRejected:
     return InputRejected("The image could not be read. Use a JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF photo.")
 
 
-def _check_geometry(width: int, height: int, limits: ImageLimits) -> None:
+def check_geometry(width: int, height: int, limits: ImageLimits) -> None:
     if min(width, height) < limits.min_side_px:
         raise InputRejected(
             f"The image is too small: {width}×{height} px. Each side must be at least {limits.min_side_px} px."

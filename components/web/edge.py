@@ -10,7 +10,9 @@ from typing import Any
 import gradio as gr
 
 from components.errors import StudioError
+from components.events import Accepted, Checking, Event, Reused, Stopped, Working
 from components.identity import Visitor, identify
+from components.web import wording
 
 log = logging.getLogger("kling_studio")
 
@@ -48,3 +50,22 @@ def visitor_of(request: gr.Request | None, profile: gr.OAuthProfile | None, behi
     headers = getattr(request, "headers", None) or {}
     forwarded = headers.get("x-forwarded-for") if hasattr(headers, "get") else None
     return identify(username, getattr(client, "host", None), forwarded, behind_proxy)
+
+
+def session_of(request: gr.Request | None) -> str | None:
+    return getattr(request, "session_hash", None)
+
+
+def page_update(event: Event) -> tuple[Any, str, Any]:
+    """(video, status, run record) for one studio event."""
+    if isinstance(event, Checking):
+        return None, wording.checking(event.model.label), gr.skip()
+    if isinstance(event, Working):
+        return gr.skip(), wording.describe_progress(event), gr.skip()
+    if isinstance(event, Accepted):  # into the browser's history at once: a reload must not lose it
+        return gr.skip(), wording.describe_progress(event.working), event.run.entry()
+    if isinstance(event, Stopped):
+        return gr.skip(), wording.stopped(event), gr.skip()
+    if isinstance(event, Reused):
+        return str(event.video), wording.reused(event.run), event.run.entry()
+    return str(event.video), wording.describe_done(event), event.run.entry()

@@ -17,11 +17,10 @@ from typing import Any
 import gradio as gr
 
 from components.errors import InputRejected
-from components.events import Accepted, Checking, Event, Reused, Stopped, Working
 from components.runs import from_entry, pending_runs, remember
 from components.studio import Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, file_path, gradio_error, visitor_of
+from components.web.edge import as_gradio_error, file_path, gradio_error, page_update, session_of, visitor_of
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,14 @@ class Handlers:
         with as_gradio_error():
             return wording.describe_quote(await self.studio.preflight.estimate(file_path(audio), model))
 
-    async def readiness(self, image: Any, audio: Any, prompt: str, model: str, fal_key: str) -> str:
+    async def readiness(
+        self, image: Any, audio: Any, prompt: str, model: str, fal_key: str, skip_face_check: bool = False
+    ) -> str:
         """One line under Generate: "Ready" only when every check Generate makes would pass."""
         preflight = self.studio.preflight
         missing = preflight.missing(file_path(image), file_path(audio), model, fal_key)
-        problem = None if missing else await preflight.problem(file_path(image), file_path(audio), prompt, model)
+        paths = (file_path(image), file_path(audio))
+        problem = None if missing else await preflight.problem(*paths, prompt, model, bool(skip_face_check))
         return wording.readiness(missing, problem)
 
     def allowance(self, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
@@ -68,6 +70,7 @@ class Handlers:
         profile: gr.OAuthProfile | None,
         script: str = "",
         voice: str = "",
+        skip_face_check: bool = False,
     ) -> AsyncIterator[tuple[Any, str, Any]]:
         """Make a talking-avatar video: the portrait lip-syncs to the voice clip. Takes minutes on Kling.
 
@@ -84,6 +87,7 @@ class Handlers:
             new_take: True to make a new video (charged again) even if these exact inputs were made before.
             script: Optional text to speak when no audio is given (the voice is made first; see speak).
             voice: The catalog voice for the script, e.g. "espeak:en-us" (free), see speak.
+            skip_face_check: True to send a portrait in which no face was found (the check misses stylised faces).
 
         Returns:
             The MP4 video, a Markdown status with the billed seconds, the actual cost and the fal request id,
@@ -98,11 +102,19 @@ class Handlers:
                 )
                 voice_clip = str(spoken.path)
             events = self.studio.generate(
-                file_path(image), voice_clip, prompt, model, fal_key, visitor, bool(new_take), _session(request)
+                file_path(image),
+                voice_clip,
+                prompt,
+                model,
+                fal_key,
+                visitor,
+                bool(new_take),
+                session_of(request),
+                bool(skip_face_check),
             )
             async with contextlib.aclosing(events):
                 async for event in events:
-                    yield _page_update(event)
+                    yield page_update(event)
         except Exception as exc:
             error = gradio_error(exc, "generating")
             yield gr.skip(), wording.failed(error.message), gr.skip()
@@ -112,7 +124,7 @@ class Handlers:
     async def stop(self, fal_key: str, request: gr.Request) -> str:
         """Stop this page's job; the message says what that means at the stage it was in."""
         with as_gradio_error("stopping a job"):
-            return wording.stopped(await self.studio.stop(_session(request), fal_key))
+            return wording.stopped(await self.studio.stop(session_of(request), fal_key))
 
     async def resume(self, history: list | None, fal_key: str) -> AsyncIterator[tuple[Any, str, Any]]:
         """On page load: follow the newest run still pending at fal (after a reload or a restart) to its video."""
@@ -122,7 +134,7 @@ class Handlers:
         try:
             async with contextlib.aclosing(self.studio.resume(pending[0].entry(), fal_key)) as events:
                 async for event in events:
-                    yield _page_update(event)
+                    yield page_update(event)
         except Exception as exc:
             yield gr.skip(), wording.failed(gradio_error(exc, "resuming a job").message), gr.skip()
 
@@ -169,22 +181,3 @@ class Handlers:
             yield None, wording.failed(error.message), gr.skip()
             raise gr.Error(error.message, visible=False, print_exception=False) from None
         yield str(found.video), wording.reopened(found.run, recovered=True), found.run.entry()
-
-
-def _session(request: gr.Request | None) -> str | None:
-    return getattr(request, "session_hash", None)
-
-
-def _page_update(event: Event) -> tuple[Any, str, Any]:
-    """(video, status, run record) for one studio event."""
-    if isinstance(event, Checking):
-        return None, wording.checking(event.model.label), gr.skip()
-    if isinstance(event, Working):
-        return gr.skip(), wording.describe_progress(event), gr.skip()
-    if isinstance(event, Accepted):  # into the browser's history at once: a reload must not lose it
-        return gr.skip(), wording.describe_progress(event.working), event.run.entry()
-    if isinstance(event, Stopped):
-        return gr.skip(), wording.stopped(event), gr.skip()
-    if isinstance(event, Reused):
-        return str(event.video), wording.reused(event.run), event.run.entry()
-    return str(event.video), wording.describe_done(event), event.run.entry()

@@ -15,20 +15,11 @@ from components.studio import Studio
 from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
-from components.web.panels import examples, interactive, key_box, price_label
+from components.web.panels import INTRO, examples, interactive, key_box, price_label, script_tab
 from components.web.voice_handlers import VoiceHandlers
-
-INTRO = """# 🗣️ Kling Avatar Studio
-Give a **portrait** and a **voice clip**, check the price, press **Generate**: a talking-avatar video by
-[Kling AI Avatar](https://fal.ai/models/fal-ai/kling-video/ai-avatar/v2/pro) on fal.ai, in a few minutes.
-No key? The free **Local preview** shows the whole flow. Or start from an example below."""
 
 HISTORY_STORAGE_KEY = "kling-avatar-studio-runs"
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-
-
-def _first(choices: list[tuple[str, str]]) -> str | None:
-    return choices[0][1] if choices else None
 
 
 def build_page(
@@ -63,15 +54,7 @@ def build_page(
                                 label="2 · Voice", type="filepath", sources=["upload", "microphone"], elem_id="audio"
                             )
                         with gr.Tab("… or type a script", elem_id="script_tab"):
-                            script = gr.Textbox(label="Script", value="", lines=3, max_lines=8, elem_id="script")
-                            voice = gr.Dropdown(
-                                label="Voice",
-                                choices=voice_handlers.choices(),
-                                value=_first(voice_handlers.choices()),
-                                elem_id="voice",
-                            )
-                            speak = gr.Button("Speak", elem_id="speak")
-                            script_estimate = gr.Markdown(elem_id="script_estimate")
+                            script, voice, speak, script_estimate = script_tab(voice_handlers.choices())
                 model = gr.Dropdown(
                     label="3 · Model and price",
                     choices=[(f"{m.label} — {price_label(m.price_per_second)}", m.endpoint) for m in settings.models],
@@ -86,6 +69,11 @@ def build_page(
                     stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False, scale=1)
                 status = gr.Markdown(label="Status", elem_id="status")
                 readiness = gr.Markdown(elem_id="readiness")
+                skip_face_check = gr.Checkbox(
+                    label="Go ahead without a face check (it can miss drawn or stylised faces)",
+                    value=False,
+                    elem_id="skip_face_check",
+                )
                 allowance = gr.Markdown(elem_id="allowance", visible=server_has_key)
                 fal_key = key_box(settings, server_has_key)
                 with gr.Accordion("Prompt and takes", open=False):
@@ -136,9 +124,17 @@ def build_page(
             show_progress="hidden",
         )
         gr.on(
-            [demo.load, image.change, audio.change, model.change, fal_key.change, prompt.change],
+            [
+                demo.load,
+                image.change,
+                audio.change,
+                model.change,
+                fal_key.change,
+                prompt.change,
+                skip_face_check.change,
+            ],
             handlers.readiness,
-            inputs=[image, audio, prompt, model, fal_key],
+            inputs=[image, audio, prompt, model, fal_key, skip_face_check],
             outputs=readiness,
             preprocess=False,
             show_progress="hidden",
@@ -149,7 +145,7 @@ def build_page(
         started = generate.click(interactive(True), outputs=stop, queue=False, js=SHOW_STATUS_JS, **PRIVATE)
         job = started.then(
             handlers.generate,
-            inputs=[image, audio, prompt, model, fal_key, new_take, script, voice],
+            inputs=[image, audio, prompt, model, fal_key, new_take, script, voice, skip_face_check],
             outputs=[video, status, last_run],
             api_name="generate",
             preprocess=False,

@@ -45,6 +45,8 @@ def describe_progress(working: Working) -> str:
         f"⏳ **{title}** · {working.model.label}{cost}",
         progress_bar(working.elapsed, working.model.typical_seconds),
     ]
+    if working.note:
+        lines.append(f"🙂 {working.note}")
     if progress.request_id:
         lines.append(f"Request id: `{progress.request_id}` — fal has the job; it will finish even if you leave.")
     if progress.logs:
