@@ -11,7 +11,7 @@ from mcp.client.streamable_http import streamable_http_client
 MCP_PATH = "gradio_api/mcp/"
 
 
-def call_tool(app_url: str, name: str, arguments: dict[str, Any], timeout: float = 60) -> list[str]:
+def call_tool(app_url: str, name: str, arguments: dict[str, Any], timeout: float = 180) -> list[str]:
     """Call one tool; return the text of each content item. A tool error raises RuntimeError with its text."""
     return asyncio.run(asyncio.wait_for(_call(app_url + MCP_PATH, name, arguments), timeout))
 

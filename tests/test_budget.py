@@ -44,7 +44,7 @@ def bare_call(url: str, image: Path, audio: Path, prompt: str) -> str:
         None,
     ]
     event_id = httpx.post(f"{url}gradio_api/call/generate", json={"data": data}, timeout=30).json()["event_id"]
-    return httpx.get(f"{url}gradio_api/call/generate/{event_id}", timeout=60).text
+    return httpx.get(f"{url}gradio_api/call/generate/{event_id}", timeout=180).text
 
 
 def budget(**caps: float) -> object:
