@@ -66,3 +66,15 @@ def test_the_page_shows_the_total_and_stop_all_cancels_every_model(studio, fal, 
         )
         screenshot(page, "compare-stopped")
     assert len(fal.submits()) == 2 and len(fal.cancels()) == 2
+
+
+def test_one_model_failing_leaves_the_others_video_and_explains_the_failure_beside_it(client, fal, media):
+    fal.faults.update(
+        result_status=422,
+        result_endpoint=PRO,
+        result_detail=[{"loc": ["body", "image_url"], "msg": "face_detection_error"}],
+    )
+    video_1, label_1, video_2, label_2, _, _, runs = compare(client, media, [PRO, STANDARD], prompt="one fails")
+    assert video_1 is None and "fal refused the inputs" in label_1 and "face_detection_error" in label_1
+    assert video_2.endswith(".mp4") and "Standard" in label_2 and len(runs) == 1
+    assert all(job.request_id in (label_1 + label_2) for job in fal.submits())

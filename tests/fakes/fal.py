@@ -33,7 +33,7 @@ from tests.fakes.tts import is_tts, speech_result
 
 
 # Faults a test may set in `faults` (`reset()` clears them; the one-shot ones pop themselves):
-#   submit_status, token_status, result_status (+ result_detail), video_status: int -> that error
+#   submit_status, token_status, result_status (+ result_detail, result_endpoint), video_status: int -> that error
 #   for every submit / upload token / result / result-video download; submit_429_times: N -> the
 #   first N submits are rate-limited; never_complete -> jobs stay IN_PROGRESS; one-shot:
 #   cut_after_submit -> accept a submit, then drop the connection; reset_next_status -> drop a poll.
@@ -190,7 +190,8 @@ class FakeFal:
     def _result(self, job: FakeJob) -> Response:
         if job.cancelled:
             return error_response(400, "Request was cancelled")
-        if self.faults.get("result_status"):
+        only = self.faults.get("result_endpoint")  # one endpoint failing while the others do not
+        if self.faults.get("result_status") and only in (None, job.endpoint):
             detail = self.faults.get("result_detail", "Internal error")
             return error_response(int(self.faults["result_status"]), detail, job.request_id)
         if is_tts(job.endpoint):  # text-to-speech endpoints answer {"audio": {...}} (tests/fakes/tts.py)
