@@ -47,7 +47,7 @@ def make_pools(jobs: Jobs) -> dict[str, asyncio.Semaphore]:
     return {
         "owner": asyncio.Semaphore(jobs.max_concurrent_owner),
         "visitor": asyncio.Semaphore(jobs.max_concurrent),
-        "preview": asyncio.Semaphore(jobs.max_concurrent_previews),
+        "free": asyncio.Semaphore(jobs.max_concurrent_previews),  # local renders (CPU-bound)
         "decodes": asyncio.Semaphore(jobs.max_decodes_at_once),
     }
 

@@ -109,7 +109,7 @@ class Studio:
                     yield earlier
                     return
             reservation = self._caps.reserve(self.ledger, visitor.id, endpoint, job.estimate) if on_owner_key else None
-            pool = self._pools["owner" if on_owner_key else "visitor" if backend.paid else "preview"]
+            pool = self._pools["owner" if on_owner_key else "visitor" if backend.paid else "free"]
             books = Bookkeeping(reservation, self.finished_runs, same_inputs, self.settings.storage)
             tracked = self.tracker.start(run_new(job, backend, key, pool, books), endpoint, session)
             listening = self._listen(tracked, model, job.estimate, started, note=job.note)

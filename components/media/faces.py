@@ -1,13 +1,11 @@
 """A face check before paying: Kling refuses a portrait without a detectable face, but only after minutes in
 fal's queue (a 422 `face_detection_error`), so the app looks for one first. Pure logic: no gradio.
 
-Detection uses OpenCV's Haar cascades because they ship inside the opencv-python-headless wheel
-(`cv2.data.haarcascades`): nothing is downloaded at run time, so it works offline and on a fresh Space, in
-well under a second on a CPU. Human faces come from the two `frontalface_alt` cascades (`default` fires far
-more on textures), cat faces from the two `frontalcatface` ones. Haar features were learnt from photos: a
-photographed face gets 20–200 votes, but drawn, painted or otherwise stylised faces only just pass (the app's
-drawn examples get 5–25, as much as coins or gravel can), and profiles, strong tilts and faces under ~9% of
-the picture's width are missed. So a miss is a warning, never a refusal: the app lets the visitor go ahead.
+OpenCV's Haar cascades ship inside the opencv-python-headless wheel (`cv2.data.haarcascades`): nothing is
+downloaded at run time. Human faces: the two `frontalface_alt` cascades (`default` fires far more on
+textures); cats: the two `frontalcatface` ones. Photographed faces get 20–200 votes, drawn ones only 5–25 (as
+much as coins or gravel can); profiles, strong tilts and faces under ~9% of the width are missed. So a miss
+is never final: the visitor can go ahead anyway (`skip_face_check`).
 """
 
 from __future__ import annotations
@@ -33,14 +31,12 @@ _CASCADES: dict[Kind, tuple[str, ...]] = {
     "cat": ("haarcascade_frontalcatface.xml", "haarcascade_frontalcatface_extended.xml"),
 }
 _WORK_PIXELS = 640 * 640  # detection runs on a greyscale copy of at most this many pixels
-# OpenCV scales each window down with an unfiltered resize, which drops the thin lines of a drawn
-# face at large scales; so the pyramid is built here with box filtering, and each level is searched
-# only for windows _WINDOW to _WINDOW × _LEVEL_STEP px, where OpenCV's own scaling stays small.
+# OpenCV's unfiltered resize drops a drawn face's thin lines at large scales: the pyramid is built here
+# (box filter), each level searched only for windows _WINDOW to _WINDOW × _LEVEL_STEP px.
 _WINDOW = 56
 _LEVEL_STEP = 2
 _BLUR = 1.5  # px; softens hard drawn edges into the gradients the cascades were trained on
-# scaleFactor finer than the usual 1.1: a drawn face needs the extra windows to collect its votes;
-# minNeighbors=0: the raw windows are grouped (voted on) across levels and cascades together, not per level.
+# scaleFactor finer than 1.1 (a drawn face needs the windows' votes); minNeighbors=0: votes are grouped later.
 _SEARCH = {"scaleFactor": 1.03, "minNeighbors": 0, "minSize": (_WINDOW,) * 2, "maxSize": (_WINDOW * _LEVEL_STEP,) * 2}
 _MIN_VOTES = 4  # raw windows a face needs (gradients and noise get 0, drawn faces 5–25, photos 20–200)
 _FAINT = 8  # a candidate with under 1/_FAINT of the best one's votes is texture next to a real face
