@@ -104,6 +104,7 @@ def launch(demo: gr.Blocks, studio: Studio, environ: Mapping[str, str] = os.envi
     """Queue sized from space.yaml; run history off so a visitor's key is never kept in a browser;
     at start-up, owner-key jobs that were running when the app stopped are followed to their videos."""
     settings = studio.settings
+    jobs = settings.jobs
     demo.queue(default_concurrency_limit=settings.jobs.max_concurrent)
     options: dict[str, Any] = {
         "run_history": False,
@@ -113,6 +114,9 @@ def launch(demo: gr.Blocks, studio: Studio, environ: Mapping[str, str] = os.envi
         "head": assets.head(environ.get("SPACE_HOST")),
         "allowed_paths": [assets.SCREENSHOT],
         "mcp_server": mcp_setting(environ),
+        # Gradio runs at most max_threads queued events at once (default 40), async ones included: jobs waiting
+        # at fal must not hold every slot, or estimates and other events queue behind them (issue 14's crowd).
+        "max_threads": jobs.max_concurrent + jobs.max_concurrent_owner + jobs.max_concurrent_previews + 40,
         "app_kwargs": {"lifespan": _following(studio)},
     }
     options.update(overrides)

@@ -42,6 +42,7 @@ class Accepted:
     photo_bytes: int  # the photo as uploaded to fal
     photo_sent: str  # what fal got: "1536×2048 JPEG, upright"
     requests: list[str]  # what the app sent to fal before the submit's answer, in order
+    local_seconds: float  # Generate call → the first request to fal: the app's own work on the inputs
 
     @property
     def new_connections(self) -> int:
@@ -76,6 +77,7 @@ def _one(url: str, fal_url: str, inputs: list[dict], prompt: str, first: bool) -
     photo_name, voice_name = (job[f"{kind}_url"].rsplit("/", 1)[1] for kind in ("image", "audio"))
     sent = sizes[photo_name] + sizes[voice_name]
     rtts = 3 if first else 2
+    window = [entry for entry in network["log"] if started <= entry["at"] <= job["submitted"]]
     return Accepted(
         seconds=answered - started,
         floor=sent * 8 / (UPLINK_MBIT * 1e6) + rtts * rtt,
@@ -83,7 +85,8 @@ def _one(url: str, fal_url: str, inputs: list[dict], prompt: str, first: bool) -
         sent_bytes=sent,
         photo_bytes=sizes[photo_name],
         photo_sent=_describe(httpx.get(f"{fal_url}/files/{photo_name}").content),
-        requests=[_request(entry) for entry in network["log"] if started <= entry["at"] <= job["submitted"]],
+        requests=[_request(entry) for entry in window],
+        local_seconds=window[0]["at"] - started,
     )
 
 

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.gradio_http import call, upload
+from bench.gradio_http import arguments, call, upload
 from bench.processes import served
 from tests.fakes.media import portrait, speech_wav
 
@@ -35,7 +35,11 @@ def estimate_seconds(url: str, voice: dict, count: int, pause: float = 0.1) -> l
 
 def flood(url: str, face: dict, voice: dict, done: threading.Event) -> None:
     with ThreadPoolExecutor(FLOOD) as pool:
-        list(pool.map(lambda i: call(url, "generate", [face, voice, f"flood {i}", PREVIEW, "", False]), range(FLOOD)))
+        data = [
+            arguments(url, "generate", image=face, audio=voice, prompt=f"flood {i}", model=PREVIEW)
+            for i in range(FLOOD)
+        ]
+        list(pool.map(lambda inputs: call(url, "generate", inputs), data))
     done.set()
 
 

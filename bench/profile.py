@@ -18,9 +18,10 @@ _FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>[^:]+)(?::\d+)?\)$")
 _WAITING_FILES = {"selectors.py", "threading.py", "queue.py", "events.py", "base_events.py"}
 
 
-def biggest_item(pid: int, action: Callable[[], object]) -> tuple[str, float]:
-    """Run `action` while py-spy samples `pid` (only threads holding the GIL, i.e. Python CPU);
-    return the hottest function and its share of samples."""
+def biggest_item(pid: int, action: Callable[[], object], gil: bool = True) -> tuple[str, float]:
+    """Run `action` while py-spy samples `pid` (only threads holding the GIL, i.e. Python CPU; with
+    `gil=False` every thread not waiting, so C code that lets the GIL go counts too, under the Python
+    function that called it); return the hottest function and its share of samples."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.txt"
         spy = subprocess.Popen(
@@ -33,7 +34,7 @@ def biggest_item(pid: int, action: Callable[[], object]) -> tuple[str, float]:
                 "raw",
                 "--rate",
                 "250",
-                "--gil",
+                *(["--gil"] if gil else []),
                 "--nonblocking",
                 "--output",
                 str(out),

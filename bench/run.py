@@ -15,7 +15,7 @@ import httpx
 from pydub import AudioSegment
 
 from bench.audio_quality import describe_audio, quality_ok
-from bench.gradio_http import call, upload
+from bench.gradio_http import arguments, call, upload
 from bench.processes import cpu_seconds, fake_fal, served, status_field
 from bench.profile import biggest_item
 from bench.table import Row, print_table
@@ -78,12 +78,12 @@ def generation_rows(work: Path) -> list[Row]:
         fake_fal(**env) as fal_url,
         served("tests/fakes/app_on_fake.py", BENCH_FAL_URL=fal_url, FAL_KEY=KEY) as (proc, url, _),
     ):
-        inputs = [upload(url, face), upload(url, voice)]
+        inputs = {"image": upload(url, face), "audio": upload(url, voice), "model": PRO}
         counter = iter(range(10_000))
 
         def generate() -> float:
             started = time.perf_counter()
-            call(url, "generate", [*inputs, f"bench run {next(counter)}", PRO, ""])
+            call(url, "generate", arguments(url, "generate", **inputs, prompt=f"bench run {next(counter)}"))
             return time.perf_counter() - started
 
         generate()  # warm-up
@@ -94,7 +94,7 @@ def generation_rows(work: Path) -> list[Row]:
         cpu_per_job = (cpu_seconds(proc.pid) - cpu_before) / 20
         wall_50, peak_threads = _at_once(generate, 50, proc.pid)
         hot, share = biggest_item(proc.pid, lambda: _at_once(generate, 10, proc.pid))
-        mic_row = microphone_row(url, fal_url, inputs[0], work)
+        mic_row = microphone_row(url, fal_url, inputs["image"], work)
         stats = httpx.get(fal_url + "/_fake/stats").json()
     jobs = stats["jobs"][:4]  # the warm-up and the three single runs: nothing else was running
     lag = max(job["completion_lag"] for job in jobs)
@@ -167,7 +167,8 @@ def microphone_row(url: str, fal_url: str, face: dict, work: Path) -> Row:
     )
     mic = ffmpeg_convert(mic, work / "mic20.wav", "-af", "aloop=loop=4:size=2e9")
     seconds = probe_seconds(mic)
-    call(url, "generate", [face, upload(url, mic), "microphone", PRO, ""])
+    mic_inputs = {"image": face, "audio": upload(url, mic), "prompt": "microphone", "model": PRO}
+    call(url, "generate", arguments(url, "generate", **mic_inputs))
     audio_name = httpx.get(fal_url + "/_fake/stats").json()["jobs"][-1]["audio_url"].rsplit("/", 1)[1]
     sent = work / audio_name
     sent.write_bytes(httpx.get(f"{fal_url}/files/{audio_name}").content)
