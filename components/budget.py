@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 from components.backends.base import Finished, Progress
 from components.errors import BudgetExceeded, GenerationError
@@ -41,17 +42,23 @@ class Caps:
     budget: Budget
     login_offered: bool
 
-    def reserve(self, ledger: Ledger, visitor: str, endpoint: str, estimate: Estimate) -> Reservation:
-        """Caps first, then a row in the ledger — atomically, before anything is uploaded."""
+    def reserve(self, ledger: Ledger, visitor: str, endpoint: str, estimate: Estimate) -> list[Reservation]:
+        """Caps first, then a row in the ledger per video (one, or one per part of a narration) —
+        atomically, before anything is uploaded."""
         self.check_request(estimate)
-        row = ledger.reserve(visitor, endpoint, estimate.dollars, lambda used: self.check_usage(estimate.dollars, used))
-        return Reservation(ledger, row)
+        amounts = [part.dollars for part in estimate.parts]
+        rows = ledger.reserve(visitor, endpoint, amounts, lambda used: self.check_usage(estimate.dollars, used))
+        return [Reservation(ledger, row) for row in rows]
+
+    def reserve_again(self, ledger: Ledger, visitor: str, endpoint: str, estimate: Estimate) -> Reservation:
+        """A narration's part that fal failed, sent once more: the daily caps still hold; its narration is running."""
+        check = partial(self.check_usage, estimate.dollars, count_running=False)
+        return Reservation(ledger, ledger.reserve(visitor, endpoint, [estimate.dollars], check)[0])
 
     def reserve_dollars(self, ledger: Ledger, visitor: str, endpoint: str, dollars: float) -> Reservation:
         """A spend that is not a video (a spoken script): the daily caps only."""
-        return Reservation(
-            ledger, ledger.reserve(visitor, endpoint, dollars, lambda used: self.check_usage(dollars, used))
-        )
+        rows = ledger.reserve(visitor, endpoint, [dollars], lambda used: self.check_usage(dollars, used))
+        return Reservation(ledger, rows[0])
 
     def allowance(self, used: Usage) -> Allowance:
         visitor_left = max(0.0, self.budget.max_dollars_per_visitor_per_day - used.visitor_dollars)
@@ -67,10 +74,10 @@ class Caps:
                 + ways_on(self.login_offered)
             )
 
-    def check_usage(self, dollars: float, used: Usage) -> None:
+    def check_usage(self, dollars: float, used: Usage, count_running: bool = True) -> None:
         """Raised inside the ledger's transaction, so parallel calls cannot all squeeze under a cap."""
         budget, tail = self.budget, ways_on(self.login_offered)
-        if used.visitor_running >= budget.max_jobs_per_visitor_at_once:
+        if count_running and used.visitor_running >= budget.max_jobs_per_visitor_at_once:
             raise BudgetExceeded(
                 f"You already have {used.visitor_running} job(s) running on the app's fal key, and at most "
                 f"{budget.max_jobs_per_visitor_at_once} may run at once. Wait for it to finish. {tail}"
@@ -113,3 +120,5 @@ class Reservation:
         refused = isinstance(error, GenerationError) and error.refused_by_fal
         if self.request_id is None and (not self.may_have_reached_fal or refused):
             self.ledger.release(self.row)
+        elif self.request_id is not None and refused:
+            self.ledger.failed_at_fal(self.row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,16 @@ async def run_new(
     async with pool, contextlib.aclosing(_booked(backend.run(job, key), job.model, backend, books)) as events:
         async for event in events:
             yield event
+
+
+async def removing(workdir: Path, work: AsyncIterator[Progress | Made]) -> AsyncIterator[Progress | Made]:
+    """The job's files go when its work ends, however it ends (the page may have left long before)."""
+    try:
+        async with contextlib.aclosing(work) as events:
+            async for event in events:
+                yield event
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 async def follow_accepted(

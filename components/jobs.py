@@ -5,13 +5,13 @@ Pure logic: no gradio, nothing remote. Every limit comes from space.yaml.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from components.errors import InputRejected
-from components.media.audio import check_header, prepare_audio, probe_audio, probe_header
+from components.media.audio import check_header, part_lengths, prepare_audio, probe_audio, probe_header
 from components.media.portrait import prepare_portrait
-from components.pricing import Estimate, estimate
+from components.pricing import Estimate, estimate, estimate_parts
 from components.settings import Model
 
 
@@ -25,10 +25,21 @@ class Job:
     prompt: str
     estimate: Estimate
     note: str | None = None  # what the face check did (a crop, which of several faces)
+    # A narration longer than the model takes: its audio cut at pauses, one file per video fal makes.
+    voice_parts: tuple[Path, ...] = ()
 
     @property
     def endpoint(self) -> str:
         return self.model.endpoint
+
+    def parts(self) -> tuple[Job, ...]:
+        """The jobs fal runs: this one, or one per part of a narration (same portrait and prompt)."""
+        if len(self.voice_parts) < 2:
+            return (self,)
+        return tuple(
+            replace(self, audio=audio, estimate=part, voice_parts=())
+            for audio, part in zip(self.voice_parts, self.estimate.parts, strict=True)
+        )
 
 
 def prepare_job(
@@ -40,15 +51,16 @@ def prepare_job(
         raise InputRejected("Add a voice clip first (upload or record with the microphone).")
     prompt = check_prompt(prompt, model.limits.prompt_max_chars)
     limits = model.limits
-    prepared_audio = prepare_audio(audio, limits.audio, workdir)
+    voice = prepare_audio(audio, limits.audio, workdir)
     portrait, note = prepare_portrait(image, limits.image, workdir, skip_face_check)
     return Job(
         model=model,
         image=portrait,
-        audio=prepared_audio.path,
+        audio=voice.path,
         prompt=prompt,
-        estimate=estimate(prepared_audio.seconds, model.price_per_second),
+        estimate=estimate_parts([part.seconds for part in voice.parts], model.price_per_second),
         note=note,
+        voice_parts=tuple(part.path for part in voice.parts) if len(voice.parts) > 1 else (),
     )
 
 
@@ -69,19 +81,25 @@ class Quote:
 
 
 def quote(audio: str | None, model: Model, header_only: bool = False) -> Quote | None:
-    """Never decodes the audio, so it is instant even for a five-minute file.
+    """From the header alone, so it is instant — except for a narration longer than the model
+    takes, whose parts (and so their billing) are only known once the cuts are planned.
 
-    With `header_only`, returns None for containers whose header mutagen cannot
-    read; the caller then runs the ffprobe path off the event loop.
+    With `header_only`, returns None for containers whose header mutagen cannot read and for
+    narrations that need cutting; the caller then runs this again off the event loop.
     """
     if not audio:
         raise InputRejected("Add a voice clip to see the cost.")
+    limits = model.limits.audio
     info = probe_header(audio) if header_only else probe_audio(audio)
     if info is None:
         return None
     try:
-        check_header(info, model.limits.audio)
+        check_header(info, limits)
         problem = None
     except InputRejected as exc:
         problem = str(exc)
+    if problem is None and info.seconds > limits.max_seconds:
+        if header_only:
+            return None
+        return Quote(estimate_parts(part_lengths(info, limits), model.price_per_second), None)
     return Quote(estimate(info.seconds, model.price_per_second), problem)

@@ -61,17 +61,20 @@ class Ledger:
             db.executescript(_SCHEMA)
         db.close()
 
-    def reserve(self, visitor: str, endpoint: str, dollars: float, allow: Callable[[Usage], None]) -> int:
-        """Check the caps (`allow` raises to refuse) and record the reservation, as one atomic step."""
+    def reserve(self, visitor: str, endpoint: str, dollars: list[float], allow: Callable[[Usage], None]) -> list[int]:
+        """Check the caps (`allow` raises to refuse) and record one row per video, as one atomic step."""
         now = time.time()
         with self._transaction() as db:
             allow(self._usage(db, visitor, now))
-            cursor = db.execute(
-                "INSERT INTO jobs (visitor, endpoint, estimate_dollars, reserved_at, day, state) "
-                "VALUES (?, ?, ?, ?, ?, 'reserved')",
-                (visitor, endpoint, dollars, now, utc_day(now)),
-            )
-            return int(cursor.lastrowid)
+            rows = [
+                db.execute(
+                    "INSERT INTO jobs (visitor, endpoint, estimate_dollars, reserved_at, day, state) "
+                    "VALUES (?, ?, ?, ?, ?, 'reserved')",
+                    (visitor, endpoint, amount, now, utc_day(now)),
+                ).lastrowid
+                for amount in dollars
+            ]
+        return [int(row) for row in rows]
 
     def accepted(self, row: int, request_id: str) -> None:
         with self._transaction() as db:
@@ -82,6 +85,15 @@ class Ledger:
             db.execute(
                 "UPDATE jobs SET state = 'settled', actual_seconds = ?, actual_dollars = ? WHERE id = ?",
                 (seconds, dollars, row),
+            )
+
+    def failed_at_fal(self, row: int) -> None:
+        """fal took the job and then failed it: kept at its estimate (never released), no longer running."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'settled', actual_seconds = 0, actual_dollars = estimate_dollars "
+                "WHERE id = ? AND state = 'accepted'",
+                (row,),
             )
 
     def release(self, row: int) -> None:

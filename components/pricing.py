@@ -19,17 +19,32 @@ class Estimate:
     seconds: float
     billed_seconds: int
     price_per_second: float
+    # A narration longer than the model takes runs as parts, each billed on its own (rounded up).
+    part_seconds: tuple[float, ...] = ()
 
     @property
     def dollars(self) -> float:
         return self.billed_seconds * self.price_per_second
 
+    @property
+    def parts(self) -> tuple[Estimate, ...]:
+        """One estimate per video fal makes: itself, or one per part of a narration."""
+        if len(self.part_seconds) < 2:
+            return (self,)
+        return tuple(estimate(seconds, self.price_per_second) for seconds in self.part_seconds)
+
     def describe(self) -> str:
-        """E.g. `8.4 s, billed as 9 s × $0.115/s = $1.04`, or `6.3 s — Free`: numbers that add up as shown."""
+        """E.g. `8.4 s, billed as 9 s × $0.115/s = $1.04`, or `6.3 s — Free`: numbers that add up as shown.
+
+        A narration in parts shows each part's billed seconds: `150.0 s in 3 parts, billed as 51 + 50 + 50 = …`."""
+        in_parts = f" in {len(self.parts)} parts" if len(self.parts) > 1 else ""
         if self.price_per_second == 0:
-            return f"{self.seconds:.1f} s — Free"
+            return f"{self.seconds:.1f} s{in_parts} — Free"
+        billed = f"{self.billed_seconds} s"
+        if in_parts:
+            billed = " + ".join(str(part.billed_seconds) for part in self.parts) + f" = {billed}"
         return (
-            f"{self.seconds:.1f} s, billed as {self.billed_seconds} s × {format_price(self.price_per_second)}/s "
+            f"{self.seconds:.1f} s{in_parts}, billed as {billed} × {format_price(self.price_per_second)}/s "
             f"= {format_dollars(self.dollars)}"
         )
 
@@ -39,6 +54,14 @@ def estimate(seconds: float, price_per_second: float) -> Estimate:
     # so a clip that decodes to exactly 5 s is not quoted as 6.
     billed = max(1, math.ceil(seconds - HEADER_SLACK_SECONDS))
     return Estimate(seconds=seconds, billed_seconds=billed, price_per_second=price_per_second)
+
+
+def estimate_parts(part_seconds: list[float], price_per_second: float) -> Estimate:
+    """A narration sent as parts: fal bills each part's video on its own."""
+    if len(part_seconds) == 1:
+        return estimate(part_seconds[0], price_per_second)
+    billed = sum(estimate(seconds, price_per_second).billed_seconds for seconds in part_seconds)
+    return Estimate(sum(part_seconds), billed, price_per_second, tuple(part_seconds))
 
 
 def actual_cost(video_seconds: float, price_per_second: float) -> float:

@@ -10,11 +10,11 @@ import contextlib
 import hashlib
 import re
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from components.backends.base import Finished
+from components.backends.base import Finished, Progress
 from components.errors import InputRejected
 from components.pricing import Estimate, format_dollars
 from components.settings import Model
@@ -35,6 +35,8 @@ class Run:
     finished_at: str
     # "pending": fal accepted the job and its video is still to come (seconds and cost are the estimate).
     state: str = "done"
+    # A narration in parts: every part's request id, in order ("" for a part fal has not accepted yet).
+    parts: tuple[str, ...] = ()
 
     @classmethod
     def made_by(cls, model: Model, finished: Finished) -> Run:
@@ -42,16 +44,18 @@ class Run:
         return cls(model.endpoint, model.label, finished.seconds, finished.cost, finished.request_id, video, now_iso())
 
     @classmethod
-    def pending(cls, model: Model, request_id: str, estimate: Estimate) -> Run:
+    def pending(cls, model: Model, request_id: str, estimate: Estimate, parts: tuple[str, ...] = ()) -> Run:
+        video = f"narration-{request_id}.mp4" if parts else f"{request_id}.mp4"
         return cls(
             model.endpoint,
             model.label,
             estimate.seconds,
             estimate.dollars,
             request_id,
-            f"{request_id}.mp4",
+            video,
             now_iso(),
             state="pending",
+            parts=parts,
         )
 
     @property
@@ -61,6 +65,7 @@ class Run:
     def label(self) -> str:
         when = self.finished_at[:16].replace("T", " ")
         ident = f" · {self.request_id}" if self.request_id else ""
+        ident += f" · {len(self.parts)} parts" if self.parts else ""
         if self.is_pending:
             return f"⏳ {when} UTC · {self.model} · still running at fal{ident}"
         return f"{when} UTC · {self.model} · {self.seconds:.1f} s · {format_dollars(self.cost)}{ident}"
@@ -69,18 +74,34 @@ class Run:
         return asdict(self)
 
 
+def pending_run(model: Model, progress: Progress, estimate: Estimate | None, resumed: Run | None) -> Run | None:
+    """The history entry of a job fal has accepted (None before that, or when following a single job again)."""
+    if not progress.request_id:
+        return None
+    parts = tuple(part.request_id or "" for part in progress.parts)
+    if resumed is not None:  # a narration followed again: a part not heard of yet keeps the id it had
+        return replace(resumed, parts=tuple(new or old for new, old in zip(parts, resumed.parts, strict=False)))
+    if estimate is None:
+        return None
+    return Run.pending(model, progress.request_id, estimate, parts)
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def from_entry(entry: dict) -> Run:
     """An entry comes back from the browser: trust only well-formed fields."""
+    damaged = InputRejected("That history entry is damaged; it cannot be opened.")
     try:
         run = Run(**{name: entry[name] for name in Run.__dataclass_fields__ if name in entry})
+        run = replace(run, parts=tuple(str(part) for part in run.parts))
     except (TypeError, AttributeError):
-        raise InputRejected("That history entry is damaged; it cannot be opened.") from None
+        raise damaged from None
     if Path(run.video).name != run.video or not run.video.endswith(".mp4") or run.state not in ("done", "pending"):
-        raise InputRejected("That history entry is damaged; it cannot be opened.")
+        raise damaged
+    if any(part and not _REQUEST_ID.match(part) for part in run.parts):
+        raise damaged
     return run
 
 

@@ -37,9 +37,10 @@ class AudioLimits:
     formats: tuple[str, ...]
     max_bytes: int
     min_seconds: float
-    max_seconds: float
+    max_seconds: float  # per video at fal; a longer narration is split into parts of at most this
     max_channels: int
     max_sample_rate: int
+    max_total_seconds: float = 300.0  # a whole narration, split at pauses and joined again
 
 
 @dataclass(frozen=True)
@@ -170,16 +171,21 @@ def _limits(reader: FieldReader, raw: dict, where: str, base: Limits | None) -> 
     if image.max_side_px_sent < needed:
         problem = f"must be ≥ min_side_px × the widest aspect ({needed:g})"
         raise reader.error(f"{at_img}.max_side_px_sent", problem, image.max_side_px_sent)
+    max_seconds = reader.number(aud, "max_seconds", at_aud, minimum=0.1)
     audio = AudioLimits(
         formats=reader.formats(aud, at_aud),
         max_bytes=int(reader.number(aud, "max_bytes", at_aud, minimum=1, integer=True)),
         min_seconds=reader.number(aud, "min_seconds", at_aud, minimum=0),
-        max_seconds=reader.number(aud, "max_seconds", at_aud, minimum=0.1),
+        max_seconds=max_seconds,
         max_channels=int(reader.number(aud, "max_channels", at_aud, minimum=1, integer=True)),
         max_sample_rate=int(reader.number(aud, "max_sample_rate", at_aud, minimum=8000, integer=True)),
+        max_total_seconds=reader.number(aud, "max_total_seconds", at_aud, minimum=0.1, default=max(300.0, max_seconds)),
     )
-    if audio.min_seconds > audio.max_seconds:
-        raise reader.error(f"{at_aud}.min_seconds", "must not exceed max_seconds", audio.min_seconds)
+    if audio.min_seconds > audio.max_seconds / 2:
+        # Splitting a narration needs room: two parts of at least min_seconds must fit in one max_seconds.
+        raise reader.error(f"{at_aud}.min_seconds", "must not exceed half of max_seconds", audio.min_seconds)
+    if audio.max_total_seconds < audio.max_seconds:
+        raise reader.error(f"{at_aud}.max_total_seconds", "must not be under max_seconds", audio.max_total_seconds)
     prompt_source = raw if "prompt_max_chars" in raw or base is None else vars(base)
     prompt_max = reader.number(prompt_source, "prompt_max_chars", where, minimum=1, integer=True)
     return Limits(image=image, audio=audio, prompt_max_chars=int(prompt_max))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -19,17 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.backends.base import Backend
-from components.budget import LOGIN_REQUIRED, Caps, Reservation
+from components.budget import LOGIN_REQUIRED, Caps
 from components.errors import InputRejected
 from components.events import Accepted, Allowance, Checking, Done, Event, Stopped, Working
 from components.identity import Visitor, payer_of
-from components.job_runner import Bookkeeping, Made, earlier_run, follow_accepted, make_pools, run_new
+from components.job_control import JobControl
+from components.job_runner import Made, earlier_run, make_pools
 from components.jobs import prepare_job
 from components.ledger import Ledger
 from components.library import Library
 from components.preflight import Preflight
 from components.pricing import Estimate
-from components.runs import Run, RunCache, fingerprint, from_entry
+from components.runs import Run, RunCache, fingerprint, from_entry, pending_run
 from components.settings import Model, Settings
 from components.tracker import Tracked, Tracker
 from components.voices import Voices
@@ -47,10 +49,15 @@ class Studio:
     tracker: Tracker = field(default_factory=Tracker, repr=False)
     _caps: Caps = field(init=False, repr=False)
     _pools: dict[str, asyncio.Semaphore] = field(init=False, repr=False)
+    _control: JobControl = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_caps", Caps(self.settings.budget, self.login_offered))
         object.__setattr__(self, "_pools", make_pools(self.settings.jobs))
+        control = JobControl(
+            self.settings, self.backends, self.ledger, self.finished_runs, self.tracker, self._caps, self._pools
+        )
+        object.__setattr__(self, "_control", control)
 
     @property
     def voices(self) -> Voices:
@@ -97,9 +104,12 @@ class Studio:
         if on_owner_key and self.settings.budget.owner_key_requires_login and not visitor.signed_in:
             raise InputRejected(LOGIN_REQUIRED)
         yield Checking(model)
-        with tempfile.TemporaryDirectory(prefix="kling-job-") as workdir:
+        # Removed when the job's task ends (not when this page stops listening): parts may still be uploading.
+        workdir = Path(tempfile.mkdtemp(prefix="kling-job-"))
+        handed_over = False
+        try:
             async with self._pools["decodes"]:
-                job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(workdir), skip_face_check)
+                job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, workdir, skip_face_check)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
                 digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)
@@ -108,14 +118,17 @@ class Studio:
                 if earlier is not None:
                     yield earlier
                     return
-            reservation = self._caps.reserve(self.ledger, visitor.id, endpoint, job.estimate) if on_owner_key else None
-            pool = self._pools["owner" if on_owner_key else "visitor" if backend.paid else "free"]
-            books = Bookkeeping(reservation, self.finished_runs, same_inputs, self.settings.storage)
-            tracked = self.tracker.start(run_new(job, backend, key, pool, books), endpoint, session)
+            reserved = self._caps.reserve(self.ledger, visitor.id, endpoint, job.estimate) if on_owner_key else None
+            reservations = reserved or [None] * len(job.parts())
+            tracked = self._control.start(job, key, visitor, same_inputs, reservations, session, workdir)
+            handed_over = True
             listening = self._listen(tracked, model, job.estimate, started, note=job.note)
             async with contextlib.aclosing(listening) as events:
                 async for event in events:
                     yield event
+        finally:
+            if not handed_over:
+                shutil.rmtree(workdir, ignore_errors=True)
 
     async def _listen(
         self,
@@ -125,9 +138,12 @@ class Studio:
         started: float,
         from_latest: bool = False,
         note: str | None = None,
+        resumed: Run | None = None,
     ) -> AsyncIterator[Working | Accepted | Done | Stopped]:
-        """A page following a tracked job. If it goes away before fal took the job, the job stops too."""
-        announced = False
+        """A page following a tracked job. If it goes away before fal took the job, the job stops too.
+
+        Each new request id (a narration has one per part) is announced, so the history keeps them all."""
+        announced: tuple[str, ...] = ()
         try:
             async for event in tracked.listen(from_latest):
                 elapsed = time.monotonic() - started
@@ -135,9 +151,10 @@ class Studio:
                     yield Done(event.run, event.video, elapsed, " ".join(filter(None, [event.note, note])) or None)
                     continue
                 working = Working(event, model, estimate, elapsed, note)
-                if event.request_id and not announced and estimate is not None:
-                    announced = True
-                    yield Accepted(Run.pending(model, event.request_id, estimate), working)
+                pending = pending_run(model, event, estimate, resumed)
+                if pending is not None and event.request_ids != announced:
+                    announced = event.request_ids
+                    yield Accepted(pending, working)
                     continue
                 yield working
             if tracked.stopped is not None:
@@ -149,46 +166,17 @@ class Studio:
     async def resume(self, entry: object, raw_key: str | None) -> AsyncIterator[Working | Accepted | Done]:
         """Follow a run the history says is still pending — after a reload or a restart — without a new submit."""
         run, started = from_entry(entry), time.monotonic()
+        tracked = self._control.tracked_again(run, self.visitor_key(raw_key))
         model = self.settings.model(run.endpoint)
-        tracked = self.tracker.of_request(run.request_id or "")
-        if tracked is None:
-            tracked = self._follow_again(model, run.request_id or "", self.visitor_key(raw_key))
-        async with contextlib.aclosing(self._listen(tracked, model, None, started, from_latest=True)) as events:
+        listening = self._listen(tracked, model, None, started, from_latest=True, resumed=run if run.parts else None)
+        async with contextlib.aclosing(listening) as events:
             async for event in events:
                 yield event
 
-    def _follow_again(self, model: Model, request_id: str, key: str | None) -> Tracked:
-        backend = self.backends[model.endpoint]
-        if key is None and not self.ledger.holds(request_id):
-            raise InputRejected(
-                f"Job {request_id} ran on your own fal key and the app restarted since: paste the key into "
-                "“Your fal key” and press Recover (it is free; nothing is generated again)."
-            )
-        row = None if key else self.ledger.row_of(request_id)
-        reservation = Reservation(self.ledger, row, request_id=request_id) if row is not None else None
-        books = Bookkeeping(reservation, self.finished_runs, None, self.settings.storage)
-        work = follow_accepted(model, request_id, backend, key, books)
-        return self.tracker.start(work, model.endpoint, None, request_id)
-
     def resume_owner_jobs(self) -> int:
         """At start-up: follow every owner-key job that was running when the app stopped, so its video is here."""
-        jobs = self.ledger.open_jobs()
-        for _row, endpoint, request_id in jobs:
-            if self.tracker.of_request(request_id) is None and endpoint in self.backends:
-                self._follow_again(self.settings.model(endpoint), request_id, None)
-        return len(jobs)
+        return self._control.resume_owner_jobs()
 
     async def stop(self, session: str | None, raw_key: str | None) -> Stopped:
         """Stop this page's job: before fal has it, the work simply ends; queued or generating, fal is told."""
-        tracked = self.tracker.of_session(session)
-        if tracked is None or tracked.finished or tracked.stopped is not None:
-            return Stopped("finished", None)
-        outcome = Stopped(tracked.stage, tracked.request_id)
-        if outcome.request_id is None and tracked.task is not None:
-            tracked.task.cancel()
-        elif outcome.request_id is not None and outcome.stage != "downloading":  # once fal is done, nothing to stop
-            await self.backends[tracked.endpoint].cancel(
-                tracked.endpoint, outcome.request_id, self.visitor_key(raw_key)
-            )
-        tracked.halt(outcome)
-        return outcome
+        return await self._control.stop(session, self.visitor_key(raw_key))

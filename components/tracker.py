@@ -29,6 +29,8 @@ class Tracked:
     error: BaseException | None = None
     finished: bool = False
     stopped: Any = None  # what Stop did; pages listening stop listening and say so
+    # A narration's parts, each a job of its own (Stop stops each; the list changes when a part is retried).
+    children: list[Tracked] = field(default_factory=list, repr=False)
     _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def push(self, event: Any) -> None:
@@ -68,6 +70,8 @@ class Tracker:
     def __init__(self) -> None:
         self._by_session: dict[str, Tracked] = {}
         self._by_request: OrderedDict[str, Tracked] = OrderedDict()
+        # Narrations by each of their parts' request ids (the parts themselves are in `_by_request`).
+        self._narrations: OrderedDict[str, Tracked] = OrderedDict()
 
     def start(
         self, work: AsyncIterator[Any], endpoint: str, session: str | None, request_id: str | None = None
@@ -87,12 +91,21 @@ class Tracker:
     def of_request(self, request_id: str) -> Tracked | None:
         return self._by_request.get(request_id)
 
+    def of_narration(self, request_id: str) -> Tracked | None:
+        return self._narrations.get(request_id)
+
+    def name_narration(self, request_id: str, tracked: Tracked) -> None:
+        self._narrations[request_id] = tracked
+        while len(self._narrations) > _KEEP_FINISHED:
+            self._narrations.popitem(last=False)
+
     async def _drive(self, work: AsyncIterator[Any], tracked: Tracked) -> None:
         error: BaseException | None = None
         try:
             async for event in work:
                 tracked.push(event)
-                if tracked.request_id and tracked.request_id not in self._by_request:
+                # A narration's first request id is its first part's: the part keeps the name.
+                if tracked.request_id and tracked.request_id not in self._by_request and not tracked.children:
                     self._remember(tracked)
         except BaseException as exc:  # handed to every listener; a cancelled task ends the job too
             error = exc

@@ -47,7 +47,7 @@ AUDIO_CASES = [
     ("empty file", _bytes("empty.mp3", b""), "audio file is empty"),
     ("text named .mp3", _bytes("notes.mp3", b"not audio at all\n" * 64), "could not be read"),
     ("1 s", lambda d: tone_wav(d / "one.wav", 1.0), r"too short: 1\.0 s\. Kling needs at least 2 s"),
-    ("61 s", lambda d: tone_wav(d / "long.wav", 61.0, rate=16000), r"too long: 61\.0 s\. The limit is 60 s"),
+    ("301 s", lambda d: tone_wav(d / "long.wav", 301.0, rate=8000), r"too long: 301\.0 s\. The limit is 300 s"),
     ("pure silence", _silence, "audio is silent"),
     ("truncated mp3", _truncated_mp3, None),
     ("over 5 MB wav", _big_wav, None),
@@ -64,7 +64,7 @@ AUDIO_CASES = [
     ("flac", lambda d: ffmpeg_convert(tone_wav(d / "t.wav", 3.0), d / "v.flac"), None),
     # Crafted: refused from the header, or by the decoded length, which is capped at the limit + 1 s.
     ("8-ch 384 kHz FLAC", lambda d: crafted.surround_flac(d / "s.flac", seconds=3), "sample rate is too high: 384,000"),
-    ("FLAC header claims 5 of 120 s", lambda d: crafted.understated_flac(d / "u.flac"), r"too long: 61\.0 s"),
+    ("FLAC header claims 5 of 400 s", lambda d: crafted.understated_flac(d / "u.flac", 400.0), r"too long: 301\.0 s"),
     ("WAV header claims 30 of 1 s", lambda d: crafted.overstated_wav(d / "o.wav"), r"too short: 1\.0 s"),
 ]
 

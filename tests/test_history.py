@@ -59,7 +59,17 @@ def test_recover_refuses_a_malformed_id_and_explains_an_unknown_one(client, fal)
 def test_history_entries_hold_no_key_and_refuse_tampering():
     run = Run(PRO, "Kling AI Avatar v2 Pro", 4.1, 0.47, "req-1", "req-1.mp4", "2026-11-29T04:00:00+00:00")
     history = remember([], run)
-    assert set(history[0]) == {"endpoint", "model", "seconds", "cost", "request_id", "video", "finished_at", "state"}
+    assert set(history[0]) == {
+        "endpoint",
+        "model",
+        "seconds",
+        "cost",
+        "request_id",
+        "video",
+        "finished_at",
+        "state",
+        "parts",
+    }
     assert from_entry(history[0]) == run
     with pytest.raises(InputRejected, match="damaged"):
         from_entry({**history[0], "video": "../../app.py"})

@@ -77,7 +77,7 @@ def test_misnamed_audio_gets_a_name_matching_its_content(tmp_path, work):
     "make, message",
     [
         (lambda d: tone_wav(d / "a.wav", 1.0), r"too short: 1\.0 s\. Kling needs at least 2 s"),
-        (lambda d: tone_wav(d / "a.wav", 61.0, rate=8000), r"too long: 61\.0 s\. The limit is 60 s"),
+        (lambda d: tone_wav(d / "a.wav", 301.0, rate=8000), r"too long: 301\.0 s\. The limit is 300 s"),
         (lambda d: _write(d / "empty.mp3", b""), "audio file is empty"),
         (lambda d: _write(d / "notes.mp3", b"this is not audio\n" * 50), "could not be read"),
     ],

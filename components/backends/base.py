@@ -15,6 +15,18 @@ from typing import Literal, Protocol
 from components.jobs import Job
 
 Stage = Literal["waiting", "uploading", "submitting", "queued", "generating", "downloading", "rendering"]
+# How far a job has got, for choosing what to say about several parts ("checking": not started yet).
+STAGE_ORDER = ("checking", "waiting", "uploading", "submitting", "queued", "generating", "rendering", "downloading")
+
+
+@dataclass(frozen=True)
+class PartStatus:
+    """Where one part of a narration is: a stage, or "done", "failed", "retrying"."""
+
+    number: int
+    stage: str
+    request_id: str | None = None
+    queue_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,15 @@ class Progress:
     request_id: str | None = None
     queue_position: int | None = None
     logs: tuple[str, ...] = field(default=())
+    # A narration in parts: each part's own status (`request_id` above is the first part's).
+    parts: tuple[PartStatus, ...] = field(default=())
+
+    @property
+    def request_ids(self) -> tuple[str, ...]:
+        """Every request id fal gave for this job so far (one per part of a narration)."""
+        if self.parts:
+            return tuple(part.request_id for part in self.parts if part.request_id)
+        return (self.request_id,) if self.request_id else ()
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import lameenc
+import numpy as np
 from pydub import AudioSegment
 
 from components.errors import InputRejected
 from components.media.audio_probe import AudioInfo, check_duration, check_header, probe_audio, probe_header
+from components.media.split import plan_cuts
 from components.settings import AudioLimits
 
-__all__ = ["AudioInfo", "check_duration", "check_header", "prepare_audio", "probe_audio", "probe_header"]
+__all__ = [
+    "AudioInfo",
+    "Voice",
+    "check_duration",
+    "check_header",
+    "part_lengths",
+    "prepare_audio",
+    "probe_audio",
+    "probe_header",
+]
 
 # Speech for lip sync: 24 kHz mono MP3 at 64 kbit/s keeps every consonant and is
 # about a tenth of the browser's 44.1 kHz 16-bit microphone WAV.
@@ -35,8 +46,32 @@ _HEADER_TOLERANCE_SECONDS = 0.5
 _DECODE_TIMEOUT_SECONDS = 30
 
 
-def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> AudioInfo:
-    """Check the clip against the limits and return a file fal accepts.
+@dataclass(frozen=True)
+class Voice:
+    """The checked voice: `parts` are the files sent to fal — one, or a long narration cut at its pauses."""
+
+    whole: AudioInfo
+    parts: tuple[AudioInfo, ...]
+
+    @property
+    def path(self) -> Path:
+        return self.whole.path
+
+    @property
+    def seconds(self) -> float:
+        return self.whole.seconds
+
+    @property
+    def size_bytes(self) -> int:
+        return self.whole.size_bytes
+
+    @property
+    def container(self) -> str:
+        return self.whole.container
+
+
+def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> Voice:
+    """Check the clip against the limits and return what fal accepts.
 
     The clip is decoded once here (never in the live estimate): that finds
     silence and files whose header misstates their length (a truncated file
@@ -49,11 +84,13 @@ def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> Audio
     """
     info = probe_audio(path)
     check_header(info, limits)
-    segment = _decode(info, limits.max_seconds + 1)
+    segment = _decode(info, limits.max_total_seconds + 1)
     if segment.max_dBFS < SILENCE_DBFS:
         raise InputRejected("The audio is silent. Upload or record a clip in which someone speaks.")
     decoded_seconds = len(segment) / 1000
     check_duration(replace(info, seconds=decoded_seconds), limits)
+    if decoded_seconds > limits.max_seconds:
+        return Voice(replace(info, seconds=decoded_seconds), _split(segment, limits, workdir))
     keep = (
         info.container in limits.formats
         and info.container != "wav"
@@ -66,7 +103,25 @@ def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> Audio
             f"The audio is too large: {prepared.size_bytes / 1e6:.1f} MB even after compression. "
             f"The limit is {limits.max_bytes / 1e6:g} MB."
         )
-    return prepared
+    return Voice(prepared, (prepared,))
+
+
+def part_lengths(info: AudioInfo, limits: AudioLimits) -> list[float]:
+    """The seconds of each part a narration would be cut into (for the estimate; nothing is encoded)."""
+    segment = _decode(info, limits.max_total_seconds + 1)
+    samples = np.frombuffer(segment.raw_data, dtype=np.int16)
+    cuts = plan_cuts(samples, UPLOAD_SAMPLE_RATE, limits.min_seconds, limits.max_seconds)
+    return [(end - start) / UPLOAD_SAMPLE_RATE for start, end in cuts]
+
+
+def _split(segment: AudioSegment, limits: AudioLimits, workdir: Path) -> tuple[AudioInfo, ...]:
+    """A narration longer than Kling takes, as MP3 parts cut at its pauses (split.py)."""
+    samples = np.frombuffer(segment.raw_data, dtype=np.int16)
+    cuts = plan_cuts(samples, UPLOAD_SAMPLE_RATE, limits.min_seconds, limits.max_seconds)
+    return tuple(
+        _export(_pcm_segment(samples[start:end].tobytes()), workdir, f"voice-part{number}")
+        for number, (start, end) in enumerate(cuts, start=1)
+    )
 
 
 def _decode(info: AudioInfo, max_seconds: float) -> AudioSegment:
@@ -87,13 +142,16 @@ def _decode(info: AudioInfo, max_seconds: float) -> AudioSegment:
         raise InputRejected("The audio file took too long to decode. It may be damaged.") from None
     if done.returncode != 0 or not done.stdout:
         raise InputRejected("The audio file could not be decoded. It may be damaged or truncated.")
-    pcm = done.stdout[: len(done.stdout) // 2 * 2]
+    return _pcm_segment(done.stdout[: len(done.stdout) // 2 * 2])
+
+
+def _pcm_segment(pcm: bytes) -> AudioSegment:
     return AudioSegment(data=pcm, sample_width=2, frame_rate=UPLOAD_SAMPLE_RATE, channels=1)
 
 
-def _export(segment: AudioSegment, workdir: Path) -> AudioInfo:
+def _export(segment: AudioSegment, workdir: Path, name: str = "voice") -> AudioInfo:
     """MP3 through LAME in-process: an ffmpeg run per clip cost more CPU than the encoding itself."""
-    target = workdir / f"voice.{UPLOAD_FORMAT}"
+    target = workdir / f"{name}.{UPLOAD_FORMAT}"
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(UPLOAD_KBITS)
     encoder.set_in_sample_rate(UPLOAD_SAMPLE_RATE)

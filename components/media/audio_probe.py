@@ -95,9 +95,9 @@ def check_duration(info: AudioInfo, limits: AudioLimits) -> None:
         raise InputRejected(
             f"The audio is too short: {info.seconds:.1f} s. Kling needs at least {limits.min_seconds:g} s of audio."
         )
-    if info.seconds > limits.max_seconds:
+    if info.seconds > limits.max_total_seconds:  # longer than max_seconds is split into parts (split.py)
         raise InputRejected(
-            f"The audio is too long: {info.seconds:.1f} s. The limit is {limits.max_seconds:g} s — trim the clip."
+            f"The audio is too long: {info.seconds:.1f} s. The limit is {limits.max_total_seconds:g} s — trim the clip."
         )
 
 

@@ -21,6 +21,17 @@ KEY_HELP = (
     "Get one at [fal.ai/dashboard/keys](https://fal.ai/dashboard/keys)."
 )
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# (portrait, voice, prompt) in examples/; each file's source and licence is in examples/SOURCES.md.
+# The photograph comes first: a real face and a real voice show what Kling does best.
+EXAMPLE_ROWS: tuple[tuple[str, str, str], ...] = (
+    (
+        "astronaut.jpg",
+        "astronaut.mp3",
+        "An astronaut in her orange flight suit speaks warmly to the camera, smiling, with natural head movements.",
+    ),
+    ("person.png", "hello.mp3", "A friendly presenter greets the audience."),
+    ("cat.png", "cat.mp3", "A cheerful cartoon cat talks to the camera."),
+)
 
 
 def key_box(settings: Settings, server_has_key: bool) -> gr.Textbox:
@@ -42,10 +53,7 @@ def key_box(settings: Settings, server_has_key: bool) -> gr.Textbox:
 def examples(image: gr.Image, audio: gr.Audio, prompt: gr.Textbox) -> None:
     rows = [
         [str(EXAMPLES / portrait), str(EXAMPLES / voice), text]
-        for portrait, voice, text in (
-            ("person.png", "hello.mp3", "A friendly presenter greets the audience."),
-            ("cat.png", "cat.mp3", "A cheerful cartoon cat talks to the camera."),
-        )
+        for portrait, voice, text in EXAMPLE_ROWS
         if (EXAMPLES / portrait).is_file() and (EXAMPLES / voice).is_file()
     ]
     if rows:

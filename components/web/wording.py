@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from components.backends.base import PartStatus
 from components.events import Allowance, Done, Stopped, Working
 from components.jobs import Quote
 from components.pricing import format_dollars
@@ -47,11 +48,33 @@ def describe_progress(working: Working) -> str:
     ]
     if working.note:
         lines.append(f"🙂 {working.note}")
+    if progress.parts:
+        lines.append("\n".join(_part_line(part, len(progress.parts)) for part in progress.parts))
     if progress.request_id:
         lines.append(f"Request id: `{progress.request_id}` — fal has the job; it will finish even if you leave.")
     if progress.logs:
         lines.append("```\n" + "\n".join(progress.logs) + "\n```")
     return "\n\n".join(lines)
+
+
+def _part_line(part: PartStatus, count: int) -> str:
+    stage = _PART_STAGES.get(part.stage, part.stage)
+    if part.stage == "queued" and part.queue_position is not None:
+        stage += f", position {part.queue_position + 1}"
+    ident = f" · `{part.request_id}`" if part.request_id else ""
+    return f"- Part {part.number} of {count}: {stage}{ident}"
+
+
+_PART_STAGES = {
+    "waiting": "waiting for a slot",
+    "uploading": "uploading",
+    "submitting": "sending to fal",
+    "generating": "generating",
+    "downloading": "fetching its video",
+    "done": "✅ done",
+    "retrying": "failed once at fal — sent again (not charged twice)",
+    "failed": "❌ failed",
+}
 
 
 def progress_bar(elapsed: float, typical: float, width: int = 16) -> str:
@@ -87,13 +110,17 @@ def stopped(outcome: Stopped) -> str:
 
 def describe_done(done: Done) -> str:
     run = done.run
+    parts = f" from {len(run.parts)} parts joined" if run.parts else ""
+    source = f"from the {run.seconds:.1f} s fal returned" if run.request_id else "rendered on this machine"
     lines = [
-        f"✅ **Done in {done.elapsed:.0f} s.** Video: {run.seconds:.1f} s · actual cost "
-        f"{format_dollars(run.cost)} (from the {run.seconds:.1f} s fal returned) · {run.model}",
+        f"✅ **Done in {done.elapsed:.0f} s.** Video: {run.seconds:.1f} s{parts} · actual cost "
+        f"{format_dollars(run.cost)} ({source}) · {run.model}",
     ]
     if done.note:
         lines.append(done.note)
-    if run.request_id:
+    if run.parts:
+        lines.append("Request ids: " + ", ".join(f"`{part}`" for part in run.parts))
+    elif run.request_id:
         lines.append(f"Request id: `{run.request_id}`")
     return "\n\n".join(lines)
 

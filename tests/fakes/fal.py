@@ -36,7 +36,8 @@ from tests.fakes.tts import is_tts, speech_result
 #   submit_status, token_status, result_status (+ result_detail, result_endpoint), video_status: int -> that error
 #   for every submit / upload token / result / result-video download; submit_429_times: N -> the
 #   first N submits are rate-limited; never_complete -> jobs stay IN_PROGRESS; one-shot:
-#   cut_after_submit -> accept a submit, then drop the connection; reset_next_status -> drop a poll.
+#   cut_after_submit -> accept a submit, then drop the connection; reset_next_status -> drop a poll;
+#   fail_job_number: N -> the N-th job accepted fails at fal (its result is a 500), the others do not.
 @dataclass
 class FakeFal:
     """The fake's state and its ASGI `app`; serve it with `FakeFalServer`."""
@@ -156,6 +157,7 @@ class FakeFal:
             return refused
         request_id = f"req-{next(self._ids):05d}"
         self.jobs[request_id] = FakeJob(request_id, endpoint, key, json.loads(body), time.monotonic())
+        self.jobs[request_id].fails = len(self.jobs) == self.faults.get("fail_job_number")
         if self.faults.pop("cut_after_submit", None):
             return CutShort()  # accepted here, but the client never hears so
         # fal's URLs drop the endpoint's sub-path: owner/app/requests/<id>.
@@ -191,6 +193,8 @@ class FakeFal:
         if job.cancelled:
             return error_response(400, "Request was cancelled")
         only = self.faults.get("result_endpoint")  # one endpoint failing while the others do not
+        if job.fails:
+            return error_response(500, "Internal error: the model crashed", job.request_id)
         if self.faults.get("result_status") and only in (None, job.endpoint):
             detail = self.faults.get("result_detail", "Internal error")
             return error_response(int(self.faults["result_status"]), detail, job.request_id)

@@ -33,6 +33,25 @@ def tone_wav(path: Path, seconds: float, rate: int = RATE, freq: float = 220.0, 
     return path
 
 
+def narration_wav(path: Path, seconds: float, rate: int = 24000, seed: int = 1) -> Path:
+    """A long "voice": syllables (0.3–0.6 s) with short gaps, and a half-second pause now and then,
+    as a sentence ends — so a cut can be checked to fall in a pause, not in a syllable."""
+    rng, pieces, made = np.random.default_rng(seed), [], 0.0
+    while made < seconds:
+        count = int(rng.uniform(0.3, 0.6) * rate)
+        syllable = np.sin(2 * np.pi * rng.uniform(140, 220) * np.arange(count) / rate) * np.hanning(count)
+        gap = 0.5 if rng.random() < 0.08 else rng.uniform(0.05, 0.12)
+        pieces += [syllable * 0.3, np.zeros(int(gap * rate))]
+        made += count / rate + gap
+    samples = (np.concatenate(pieces)[: int(seconds * rate)] * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return path
+
+
 def speech_wav(path: Path, text: str = "Hello! I am a talking avatar, made with Kling.") -> Path:
     """Real speech where espeak-ng exists, so audio checks see a voice rather than a pure tone."""
     if shutil.which("espeak-ng") is None:

@@ -30,6 +30,7 @@ class FakeJob:
     arguments: dict
     submitted: float
     cancelled: bool = False
+    fails: bool = False  # fal failed this job: its result is an error (failed jobs are not charged)
     status_requests: int = 0
     # When a poll first saw COMPLETED: the benchmark measures how late the app noticed.
     completion_seen: float | None = None

@@ -1,0 +1,166 @@
+"""Narrations longer than Kling's 60 s: cut at pauses, the parts run at fal at once, one video comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+
+from components.errors import BudgetExceeded
+from components.events import Accepted, Stopped, Working
+from components.media.split import plan_cuts
+from components.pricing import estimate_parts
+from tests.fakes.media import narration_wav, probe_seconds
+from tests.helpers import PRO
+from tests.test_studio import ANON, collect, make_studio
+
+PHOTO = Path(__file__).resolve().parents[1] / "examples" / "astronaut.jpg"
+RATE = 24000
+
+
+@pytest.fixture(scope="module")
+def narration(tmp_path_factory) -> Path:
+    return narration_wav(tmp_path_factory.mktemp("narration") / "pitch.wav", 150.0)
+
+
+def samples_of(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as source:
+        return np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
+
+
+def test_a_long_narration_is_cut_at_pauses_into_parts_kling_takes(narration):
+    samples = samples_of(narration)
+    parts = plan_cuts(samples, RATE, min_seconds=2, max_seconds=60)
+    assert len(parts) == 3
+    assert parts[0][0] == 0 and parts[-1][1] == len(samples)
+    assert all(end == next_start for (_, end), (next_start, _) in zip(parts, parts[1:], strict=False))
+    assert all(2 <= (end - start) / RATE <= 60 for start, end in parts)
+    for _, cut in parts[:-1]:  # silent for 40 ms either side of every cut: never inside a syllable
+        assert np.abs(samples[cut - 960 : cut + 960]).max() == 0
+
+
+def test_a_cut_with_no_pause_nearby_still_keeps_every_part_within_the_limits():
+    steady = (np.sin(np.arange(RATE * 125) * 0.05) * 10000).astype(np.int16)  # no pause anywhere
+    parts = plan_cuts(steady, RATE, min_seconds=2, max_seconds=60)
+    assert len(parts) == 3 and all(2 <= (end - start) / RATE <= 60 for start, end in parts)
+
+
+def test_the_estimate_bills_each_part_and_its_numbers_add_up():
+    quote = estimate_parts([49.8, 43.42, 56.78], 0.115)
+    assert quote.billed_seconds == 50 + 44 + 57
+    assert quote.describe() == "150.0 s in 3 parts, billed as 50 + 44 + 57 = 151 s × $0.115/s = $17.37"
+    assert estimate_parts([49.8, 43.42, 56.78], 0).describe() == "150.0 s in 3 parts — Free"
+
+
+def test_the_live_estimate_says_how_many_parts(client, narration):
+    text = client.predict(handle_file(str(narration)), PRO, api_name="/estimate_cost")
+    assert "150.0 s in 3 parts, billed as" in text and "Can't generate" not in text
+
+
+def streams(video: str) -> list[dict]:
+    command = ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,codec_type,r_frame_rate", "-of", "json"]
+    return json.loads(subprocess.run([*command, video], capture_output=True, check=True).stdout)["streams"]
+
+
+def generate(client: Client, narration: Path) -> tuple[str, str, dict]:
+    image, audio = handle_file(str(PHOTO)), handle_file(str(narration))
+    return client.predict(image, audio, "Warm.", PRO, "", True, "", "", False, api_name="/generate")
+
+
+def sent_audio_seconds(fal, job) -> float:
+    return probe_seconds(fal.storage.path_of(job.arguments["audio_url"]))
+
+
+def in_part_order(fal, request_ids: list[str]) -> list[str]:
+    """The parts upload at once, so fal numbers them as they arrive; their files are named voice-partN."""
+    return sorted(request_ids, key=lambda request_id: fal.jobs[request_id].arguments["audio_url"].rsplit("-part", 1)[1])
+
+
+def test_a_150_second_narration_becomes_one_video_from_three_parts(client, fal, narration):
+    video, status, record = generate(client, narration)
+    jobs = list(fal.jobs.values())
+    assert len(jobs) == 3 and all(sent_audio_seconds(fal, job) <= 60 for job in jobs)
+    assert abs(sum(sent_audio_seconds(fal, job) for job in jobs) - 150) < 0.3
+    assert abs(probe_seconds(video) - 150) <= 0.3
+    kinds = {stream["codec_type"]: stream for stream in streams(video)}
+    assert (kinds["video"]["codec_name"], kinds["audio"]["codec_name"]) == ("h264", "aac")
+    assert len({stream["r_frame_rate"] for stream in streams(video) if stream["codec_type"] == "video"}) == 1
+    assert record["parts"] == in_part_order(fal, [job.request_id for job in jobs])  # the run keeps every part's id
+    assert "from 3 parts joined" in status and all(job.request_id in status for job in jobs)
+
+
+def test_a_part_that_fal_fails_is_sent_again_alone(client, fal, narration):
+    fal.faults["fail_job_number"] = 2
+    video, status, record = generate(client, narration)
+    jobs = list(fal.jobs.values())
+    assert len(jobs) == 4  # three parts, and part 2 once more: parts 1 and 3 are not paid again
+    failed, again = jobs[1], jobs[3]
+    assert fal.storage.path_of(again.arguments["audio_url"]).read_bytes() == (
+        fal.storage.path_of(failed.arguments["audio_url"]).read_bytes()
+    )
+    kept = [job.request_id for job in jobs if job is not failed]
+    assert record["parts"] == in_part_order(fal, kept) and failed.request_id not in record["parts"]
+    assert "sent again" not in status  # the retry is history once the video is in
+    assert abs(probe_seconds(video) - 150) <= 0.3
+
+
+# ---- the rules, against the in-memory backend of test_studio (no Gradio, no fal) ----------------
+
+
+def test_stop_cancels_every_part_still_running_and_the_history_holds_every_part(tmp_path, narration):
+    studio, backend = make_studio(tmp_path)
+    backend.hold_at = "generating"
+
+    async def press_stop() -> tuple[Stopped, list[Accepted]]:
+        accepted = []
+        started = studio.generate(str(PHOTO), str(narration), ".", PRO, "", ANON, session="tab-1")
+        async for event in started:
+            accepted += [event] if isinstance(event, Accepted) else []
+            working = event.working if isinstance(event, Accepted) else event
+            parts = working.progress.parts if isinstance(working, Working) else ()
+            if len(parts) == 3 and all(part.stage == "generating" for part in parts):
+                break
+        outcome = await studio.stop("tab-1", "")
+        await started.aclose()
+        return outcome, accepted
+
+    outcome, accepted = asyncio.run(press_stop())
+    cancelled = sorted(args[0] for name, args in backend.calls if name == "cancel")
+    assert cancelled == ["req-1", "req-2", "req-3"]
+    assert outcome.stage == "generating" and outcome.request_id is not None
+    assert sorted(accepted[-1].run.parts) == cancelled and accepted[-1].run.is_pending
+
+
+def test_on_the_owners_key_a_narration_reserves_every_part_and_counts_as_the_visitors_job(tmp_path, narration):
+    studio, backend = make_studio(tmp_path, max_jobs_per_visitor_at_once=1)
+    backend.hold_at = "generating"
+
+    async def two_jobs() -> str:
+        first = studio.generate(str(PHOTO), str(narration), ".", PRO, "", ANON, session="tab-1")
+        async for event in first:
+            if isinstance(event, Accepted) and len(event.run.parts) == 3 and all(event.run.parts):
+                break
+        try:
+            async for _event in studio.generate(str(PHOTO), str(narration), ".", PRO, "", ANON, new_take=True):
+                pass
+        except BudgetExceeded as refused:
+            return str(refused)
+        finally:
+            await first.aclose()
+        return "not refused"
+
+    assert "at most 1 may run at once" in asyncio.run(two_jobs())
+    assert studio.ledger.usage(ANON.id).visitor_running == 3
+
+
+def test_the_per_video_cap_applies_to_the_whole_narration(tmp_path, narration):
+    studio, backend = make_studio(tmp_path, max_seconds_per_request=60)
+    with pytest.raises(BudgetExceeded, match=r"would use 151 s"):
+        collect(studio, str(PHOTO), str(narration), ".", PRO, "", ANON)
+    assert backend.calls == []
