@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import shutil
 import subprocess
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 
+from components.backends.base import Finished, PartStatus, Progress
 from components.errors import BudgetExceeded
-from components.events import Accepted, Stopped, Working
+from components.events import Accepted, Done, Stopped, Working
+from components.ledger import Ledger
 from components.media.split import plan_cuts
 from components.pricing import estimate_parts
+from components.runs import Run, RunCache
+from components.settings import load_settings
+from components.studio import Studio
+from components.web import wording
 from tests.fakes.media import narration_wav, probe_seconds
-from tests.helpers import PRO
-from tests.test_studio import ANON, collect, make_studio
+from tests.helpers import PRO, UNLIMITED
+from tests.test_studio import ANON, MemoryBackend, collect, make_studio
 
 PHOTO = Path(__file__).resolve().parents[1] / "examples" / "astronaut.jpg"
 RATE = 24000
@@ -164,3 +173,75 @@ def test_the_per_video_cap_applies_to_the_whole_narration(tmp_path, narration):
     with pytest.raises(BudgetExceeded, match=r"would use 151 s"):
         collect(studio, str(PHOTO), str(narration), ".", PRO, "", ANON)
     assert backend.calls == []
+
+
+def test_the_status_line_shows_each_part():
+    parts = (
+        PartStatus(1, "done", "req-1"),
+        PartStatus(2, "queued", "req-2", queue_position=1),
+        PartStatus(3, "retrying"),
+    )
+    model = load_settings().model(PRO)
+    working = Working(
+        Progress("queued", request_id="req-1", parts=parts), model, estimate_parts([50, 50, 50], 0.115), 3
+    )
+    text = wording.describe_progress(working)
+    assert "- Part 1 of 3: ✅ done · `req-1`" in text
+    assert "- Part 2 of 3: queued at fal, position 2 · `req-2`" in text
+    assert "- Part 3 of 3: failed once at fal — sent again (not charged twice)" in text
+    assert "150.0 s in 3 parts" in text
+
+
+@dataclass
+class VideoBackend(MemoryBackend):
+    """The in-memory backend, with a real (short) H.264 + AAC video per part, so parts can be joined."""
+
+    clip: Path | None = None
+
+    def _finished(self, request_id: str, seconds: float, price: float) -> Finished:
+        video = self.output_dir / f"{request_id}.mp4"
+        shutil.copyfile(self.clip, video)
+        return Finished(video, seconds, seconds * price, request_id)
+
+
+def test_a_narration_left_mid_way_is_followed_again_after_a_reload_and_after_a_restart(tmp_path, narration):
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=2"]
+        + ["-f", "lavfi", "-i", "sine=duration=2", "-c:v", "libx264", "-c:a", "aac", "-shortest", str(clip)],
+        check=True,
+    )
+    settings = dataclasses.replace(load_settings(), budget=UNLIMITED)
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    backend = VideoBackend(tmp_path, hold_at="generating", clip=clip)
+
+    def studio_on(tracker_backend: VideoBackend) -> Studio:
+        return Studio(settings, {m.endpoint: tracker_backend for m in settings.models}, ledger, RunCache())
+
+    async def leave_then_come_back(studio: Studio, release: bool) -> tuple[Run, list]:
+        started = studio.generate(str(PHOTO), str(narration), ".", PRO, "", ANON, session="tab-1")
+        async for event in started:
+            if isinstance(event, Accepted) and len(event.run.parts) == 3 and all(event.run.parts):
+                pending = event.run
+                break
+        await started.aclose()  # the page goes away; fal has every part
+        if release:
+            backend.gate.set()
+        return pending, [event async for event in studio.resume(pending.entry(), "")]
+
+    pending, events = asyncio.run(leave_then_come_back(studio_on(backend), release=True))
+    done = events[-1]
+    assert isinstance(done, Done) and done.run.parts == pending.parts and not done.run.is_pending
+    assert abs(probe_seconds(str(done.video)) - 6.0) < 0.3  # three 2 s parts joined
+    assert [name for name, _ in backend.calls].count("run") == 3  # nothing was sent again
+
+    # A restart: a new Studio (new tracker) on the same ledger follows each part by its request id.
+    restarted = VideoBackend(tmp_path, clip=clip)
+    events = asyncio.run(_collect_resume(studio_on(restarted), pending))
+    assert isinstance(events[-1], Done) and events[-1].run.parts == pending.parts
+    assert sorted(args[0] for name, args in restarted.calls if name == "follow") == sorted(pending.parts)
+    assert not [name for name, _ in restarted.calls if name == "run"]
+
+
+async def _collect_resume(studio: Studio, pending: Run) -> list:
+    return [event async for event in studio.resume(pending.entry(), "")]

@@ -44,7 +44,7 @@ class CompareHandlers:
 
         Args:
             image: The portrait, as a file or data: URL.
-            audio: The voice clip (2–60 s), as a file or data: URL.
+            audio: The voice clip (2–300 s; over 60 s it runs as parts joined into one video), as a file or data: URL.
             prompt: Optional direction for the performance ("." for none).
             models: 2 or 3 model endpoints, e.g. ["fal-ai/kling-video/ai-avatar/v2/pro",
                 "fal-ai/kling-video/ai-avatar/v2/standard"]. Each is charged at its own price.

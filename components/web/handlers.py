@@ -33,7 +33,7 @@ class Handlers:
         """Estimate what a talking-avatar video will cost before making it. Free; nothing is sent to fal.
 
         Args:
-            audio: The voice clip (MP3, WAV, M4A, AAC, OGG, FLAC or WebM; 2–60 s), as a file or data: URL.
+            audio: The voice clip (MP3, WAV, M4A, AAC, OGG, FLAC or WebM; 2–300 s), as a file or data: URL.
             model: The model's endpoint, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" ($0.115/s),
                 "fal-ai/kling-video/ai-avatar/v2/standard" ($0.0562/s) or "local/preview" (free, not Kling).
 
@@ -80,7 +80,7 @@ class Handlers:
 
         Args:
             image: The portrait (JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF; each side ≥ 300 px), as a file or data: URL.
-            audio: The voice clip (2–60 s), as a file or data: URL.
+            audio: The voice clip (2–300 s; over 60 s it runs as parts joined into one video), as a file or data: URL.
             prompt: Optional direction for the performance, up to 2,500 characters ("." for none).
             model: The model's endpoint, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" or "local/preview" (free).
             fal_key: Your own fal.ai key (used for this call only, never stored); empty to use the app's key.

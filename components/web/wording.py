@@ -69,6 +69,8 @@ _PART_STAGES = {
     "waiting": "waiting for a slot",
     "uploading": "uploading",
     "submitting": "sending to fal",
+    "queued": "queued at fal",
+    "rendering": "rendering",
     "generating": "generating",
     "downloading": "fetching its video",
     "done": "✅ done",
