@@ -7,9 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
+from components.errors import InputRejected
+from components.media import faces
 from components.media.faces import Face, check_portrait, crop_to_aspect, find_faces
+from components.media.pixels import grey_copy
+from components.media.portrait import prepare_portrait
 from components.settings import load_settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -137,3 +141,55 @@ def test_an_image_within_the_limits_is_its_own_largest_crop():
     image = Image.new("RGB", (800, 600))
     crop = crop_to_aspect(image, Face((10, 10, 100, 100), "cat"), 0.4, 2.5, 300)
     assert crop is not None and crop.size == image.size
+
+
+def phone_jpeg(path: Path, upright: Image.Image, seed: int) -> Path:
+    """As a phone saves it: sensor noise, JPEG q92, stored sideways with EXIF Orientation 6."""
+    noise = np.random.default_rng(seed).normal(0, 6, (upright.height, upright.width, 3)).astype(np.float32)
+    noisy = Image.fromarray(np.clip(np.asarray(upright, np.float32) + noise, 0, 255).astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    noisy.transpose(Image.Transpose.ROTATE_90).save(path, "JPEG", quality=92, exif=exif)
+    return path
+
+
+def test_a_12_megapixel_photo_is_checked_on_a_small_copy_with_boxes_in_its_own_pixels(tmp_path):
+    frame = Image.new("RGB", (3000, 4000), example("person.png").getpixel((5, 5)))
+    frame.paste(example("person.png").resize((3000, 3750), Image.Resampling.BICUBIC), (0, 250))
+    photo = phone_jpeg(tmp_path / "photo.jpg", frame, seed=1)
+    drawn = (PERSON_FACE[0] * 3000 / 768, 250 + PERSON_FACE[1] * 3750 / 960, 340 * 3000 / 768, 520 * 3750 / 960)
+    check = check_portrait(photo, LIMITS)  # the original, turned upright as Kling would see it
+    assert [face.kind for face in check.faces] == ["human"] and centre_inside(check.chosen, drawn)
+    (tmp_path / "work").mkdir()
+    sent, note = prepare_portrait(photo, LIMITS, tmp_path / "work", skip_face_check=False)
+    assert note is None  # one face: nothing to say
+    with Image.open(sent) as image:
+        assert image.size == (1500, 2000)  # libjpeg's half-scale decode: within 5% under the 2048 px sent
+    check = check_portrait(sent, LIMITS)
+    assert len(check.faces) == 1 and centre_inside(check.chosen, tuple(v * 1500 / 3000 for v in drawn))
+
+
+def test_a_12_megapixel_photo_without_a_face_is_still_refused(tmp_path):
+    y, x = np.mgrid[0:3000, 0:4000].astype(np.float32)
+    sky = Image.fromarray(np.stack([120 + y / 40, 150 + x / 70, 200 - y / 80], axis=-1).astype(np.uint8))
+    photo = phone_jpeg(tmp_path / "sky.jpg", sky, seed=2)
+    (tmp_path / "work").mkdir()
+    with pytest.raises(InputRejected, match=r"^No face was found in this portrait\..*skip_face_check=true"):
+        prepare_portrait(photo, LIMITS, tmp_path / "work", skip_face_check=False)
+    sent, note = prepare_portrait(photo, LIMITS, tmp_path / "work", skip_face_check=True)
+    with Image.open(sent) as image:
+        assert note is None and image.size == (2000, 1500)  # upright, as Kling gets it
+
+
+def test_the_same_file_is_looked_at_once(tmp_path, monkeypatch):
+    """The readiness check and Generate check the same portrait: the second check costs no detection."""
+    looked = []
+    monkeypatch.setattr(faces, "grey_copy", lambda *args: looked.append(args) or grey_copy(*args))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("made for", str(tmp_path))  # bytes no other test has checked
+    example("person.png").save(tmp_path / "a.png", pnginfo=info)
+    (tmp_path / "b.png").write_bytes((tmp_path / "a.png").read_bytes())  # another name, the same content
+    first, again, copy = (check_portrait(tmp_path / name, LIMITS) for name in ("a.png", "a.png", "b.png"))
+    assert len(looked) == 1 and first == again == copy and first.chosen is not None
+    example("cat.png").save(tmp_path / "c.png", pnginfo=info)
+    assert check_portrait(tmp_path / "c.png", LIMITS).chosen.kind == "cat" and len(looked) == 2

@@ -2,14 +2,15 @@
 fal's queue (a 422 `face_detection_error`), so the app looks for one first. Pure logic: no gradio.
 
 OpenCV's Haar cascades ship inside the opencv-python-headless wheel (`cv2.data.haarcascades`): nothing is
-downloaded at run time. Human faces: the two `frontalface_alt` cascades (`default` fires far more on
-textures); cats: the two `frontalcatface` ones. Photographed faces get 20–200 votes, drawn ones only 5–25 (as
-much as coins or gravel can); profiles, strong tilts and faces under ~9% of the width are missed. So a miss
-is never final: the visitor can go ahead anyway (`skip_face_check`).
+downloaded at run time. Human faces: the two `frontalface_alt` cascades (`default` fires far more on textures);
+cats: the two `frontalcatface` ones, on a small grey copy (a JPEG decodes straight to it). Photographed faces
+get 30–70 votes, drawn ones 2–20 (as coins or blotchy textures can); profiles, strong tilts and faces under
+a tenth of the long side are missed, so a miss is never final: the visitor can go ahead (`skip_face_check`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from components.media.pixels import flatten, to_8bit
+from components.media.pixels import crop_around, grey_copy, to_grey
 from components.settings import ImageLimits
 
 Kind = Literal["human", "cat"]
@@ -31,15 +32,18 @@ _CASCADES: dict[Kind, tuple[str, ...]] = {
     "cat": ("haarcascade_frontalcatface.xml", "haarcascade_frontalcatface_extended.xml"),
 }
 _WORK_PIXELS = 640 * 640  # detection runs on a greyscale copy of at most this many pixels
-# OpenCV's unfiltered resize drops a drawn face's thin lines at large scales: the pyramid is built here
-# (box filter), each level searched only for windows _WINDOW to _WINDOW × _LEVEL_STEP px.
-_WINDOW = 56
-_LEVEL_STEP = 2
+# OpenCV's unfiltered resize drops a drawn face's thin lines at large scales: the pyramid is built here (box
+# filter), each level searched only for windows _WINDOW to _WINDOW × _LEVEL_STEP px. The smallest window is
+# most of the cost (56 px: 1.5× the CPU of 64, for faces 12% smaller); scaleFactor 1.1 has a third of 1.03's
+# windows and votes (drawn faces found about as often, textures less often). minNeighbors=0: grouped later.
+_WINDOW, _LEVEL_STEP = 64, 2
 _BLUR = 1.5  # px; softens hard drawn edges into the gradients the cascades were trained on
-# scaleFactor finer than 1.1 (a drawn face needs the windows' votes); minNeighbors=0: votes are grouped later.
-_SEARCH = {"scaleFactor": 1.03, "minNeighbors": 0, "minSize": (_WINDOW,) * 2, "maxSize": (_WINDOW * _LEVEL_STEP,) * 2}
-_MIN_VOTES = 4  # raw windows a face needs (gradients and noise get 0, drawn faces 5–25, photos 20–200)
+_SEARCH = {"scaleFactor": 1.1, "minNeighbors": 0, "minSize": (_WINDOW,) * 2, "maxSize": (_WINDOW * _LEVEL_STEP,) * 2}
+_MIN_VOTES = 2  # raw windows a face needs (gradients and noise get 0, drawn faces 2–20, photos 30–70)
 _FAINT = 8  # a candidate with under 1/_FAINT of the best one's votes is texture next to a real face
+_REMEMBERED = 64  # files remembered by content (the readiness check and Generate check the same one)
+_SEEN: dict[bytes, tuple[tuple[Face, ...], tuple[int, int]]] = {}  # faces and upright size, the oldest first
+_SEEN_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -65,18 +69,41 @@ class _Candidate:
 
 def check_portrait(path: str | Path, limits: ImageLimits) -> FaceCheck:
     """Call on the prepared (upright, bounded) portrait; an EXIF turn is still applied, as Kling would see it."""
-    with Image.open(path) as opened:
-        image = ImageOps.exif_transpose(opened)
-    faces = find_faces(image)
+    faces, size = _faces_in(Path(path))
     chosen, cropped = (faces or [None])[0], None
-    if chosen is not None and not limits.min_aspect <= image.width / image.height <= limits.max_aspect:
+    if chosen is not None and not limits.min_aspect <= size[0] / size[1] <= limits.max_aspect:
+        with Image.open(path) as opened:  # the full pixels, only for a crop
+            image = ImageOps.exif_transpose(opened)
         cropped = crop_to_aspect(image, chosen, limits.min_aspect, limits.max_aspect, limits.min_side_px)
-    return FaceCheck(tuple(faces), chosen, _message(faces, image.size, cropped), cropped)
+    return FaceCheck(tuple(faces), chosen, _message(faces, size, cropped), cropped)
 
 
 def find_faces(image: Image.Image) -> list[Face]:
-    grey, scale = _working_copy(image)
-    candidates = _one_per_place([c for kind in _CASCADES for c in _detect(grey, scale, kind)])
+    """Largest first, boxes in `image`'s pixels."""
+    small, scale = to_grey(image), min(1.0, (_WORK_PIXELS / (image.width * image.height)) ** 0.5)
+    if scale < 1:
+        small = small.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BOX)
+    return _find(small, scale)
+
+
+def _faces_in(path: Path) -> tuple[list[Face], tuple[int, int]]:
+    """The faces in a file (full-size boxes) and its upright size; by content, so a second check is free."""
+    key = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    with _SEEN_LOCK:
+        seen = _SEEN.pop(key, None)
+    if seen is None:
+        small, scale, size = grey_copy(path, _WORK_PIXELS)
+        seen = (tuple(_find(small, scale)), size)
+    with _SEEN_LOCK:
+        _SEEN[key] = seen  # the newest last
+        while len(_SEEN) > _REMEMBERED:
+            del _SEEN[next(iter(_SEEN))]
+    return list(seen[0]), seen[1]
+
+
+def _find(grey: Image.Image, scale: float) -> list[Face]:
+    levels = _levels(grey, scale)
+    candidates = _one_per_place([c for kind in _CASCADES for c in _detect(levels, kind)])
     best = max((c.votes for c in candidates), default=0)
     kept = sorted((c for c in candidates if c.votes * _FAINT >= best), key=lambda c: c.box[2] * c.box[3], reverse=True)
     return [Face(c.box, c.kind) for c in kept]
@@ -85,32 +112,8 @@ def find_faces(image: Image.Image) -> list[Face]:
 def crop_to_aspect(
     image: Image.Image, face: Face, min_aspect: float, max_aspect: float, min_side: int
 ) -> Image.Image | None:
-    """The largest crop within the aspect limits, centred on the face as far as the image allows.
-
-    An image already within the limits is its own largest crop; None when no crop keeps both sides ≥ min_side.
-    """
-    width, height = image.size
-    crop_w, crop_h = width, height
-    if width > height * max_aspect:
-        crop_w = int(height * max_aspect)
-    elif width < height * min_aspect:
-        crop_h = int(width / min_aspect)
-    # int() rounds towards the limit's inside, but equal limits can still leave no whole-pixel fit.
-    if min(crop_w, crop_h) < min_side or not min_aspect <= crop_w / crop_h <= max_aspect:
-        return None
-    left, top, face_w, face_h = face.box
-    x = min(max(round(left + (face_w - crop_w) / 2), 0), width - crop_w)  # centred, then kept inside
-    y = min(max(round(top + (face_h - crop_h) / 2), 0), height - crop_h)
-    return image.crop((x, y, x + crop_w, y + crop_h))
-
-
-def _working_copy(image: Image.Image) -> tuple[Image.Image, float]:
-    """8-bit greyscale (transparency on white, as Kling gets it), at most _WORK_PIXELS; and its scale."""
-    grey = flatten(to_8bit(image)).convert("L")
-    scale = min(1.0, (_WORK_PIXELS / (grey.width * grey.height)) ** 0.5)
-    if scale < 1:
-        grey = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.BOX)
-    return grey, scale
+    """The largest crop within the aspect limits, centred on the face (see pixels.crop_around)."""
+    return crop_around(image, face.box, min_aspect, max_aspect, min_side)
 
 
 def _levels(grey: Image.Image, scale: float) -> list[tuple[np.ndarray, float]]:
@@ -123,11 +126,11 @@ def _levels(grey: Image.Image, scale: float) -> list[tuple[np.ndarray, float]]:
     return levels
 
 
-def _detect(grey: Image.Image, scale: float, kind: Kind) -> list[_Candidate]:
+def _detect(levels: list[tuple[np.ndarray, float]], kind: Kind) -> list[_Candidate]:
     """Raw windows from every level and both cascades of a kind, grouped together in original pixels."""
     rects = []
-    for pixels, factor in _levels(grey, scale):
-        for cascade in _cascades(kind):
+    for pixels, factor in levels:
+        for cascade in _cascades(kind, threading.get_ident()):
             found = cascade.detectMultiScale(pixels, **_SEARCH)
             rects += [[round(v / factor) for v in rect] for rect in found]
     if len(rects) < _MIN_VOTES:
@@ -162,14 +165,10 @@ def _overlap(a: Box, b: Box) -> bool:
     return a_in_b or (ax <= bx + bw / 2 <= ax + aw and ay <= by + bh / 2 <= ay + ah)
 
 
-def _cascades(kind: Kind) -> tuple[cv2.CascadeClassifier, ...]:
-    """A classifier is not safe to share between threads (checks run in a thread pool): one set per thread."""
-    return _loaded(kind, threading.get_ident())
-
-
-@cache  # an lru_cache without a bound: the only state kept between calls (a few sets, one per pool thread)
-def _loaded(kind: Kind, thread: int) -> tuple[cv2.CascadeClassifier, ...]:
-    """Loaded once per thread; an empty classifier (a wheel without its data) fails loudly, not silently."""
+@cache  # an lru_cache without a bound: a few sets, one per pool thread
+def _cascades(kind: Kind, thread: int) -> tuple[cv2.CascadeClassifier, ...]:
+    """A classifier is not safe to share between threads (checks run in a thread pool): loaded once per
+    thread. An empty classifier (a wheel without its data) fails loudly, not silently."""
     loaded = tuple(cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / name)) for name in _CASCADES[kind])
     if any(cascade.empty() for cascade in loaded):
         raise RuntimeError("OpenCV's Haar cascades are missing: install opencv-python-headless 4.x (5.0 ships none).")

@@ -2,12 +2,14 @@
 
 At the pixel limit a full-size RGBA image is 160 MB; Pillow's own resize of it would first
 make a second, premultiplied full-size copy. Here the full size is box-averaged a band at a
-time, and the full-size image is freed as soon as a smaller copy replaces it.
+time, and the full-size image is freed as soon as a smaller copy replaces it. For the face check's
+small grey copy a JPEG decodes small in the first place (its luma only, at 1/2–1/8 scale).
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -23,6 +25,7 @@ _UPRIGHT = {
     8: Image.Transpose.ROTATE_90,
 }
 SIDEWAYS = {5, 6, 7, 8}
+_EXIF_ORIENTATION = 0x0112
 # Averaging palette indices or single bits means nothing: these get their colours before scaling
 # (at most 4 bytes a pixel under max_pixels: the one conversion done at full size).
 _COLOURED = {"P": "RGB", "PA": "RGBA", "1": "L"}
@@ -99,3 +102,48 @@ def to_8bit(image: Image.Image) -> Image.Image:
     if image.mode == "CMYK":
         return image.convert("RGB")
     return image
+
+
+def to_grey(image: Image.Image) -> Image.Image:
+    """8-bit greyscale, transparency on white (as Kling gets it)."""
+    image = to_8bit(image)
+    return image if image.mode == "L" and "transparency" not in image.info else flatten(image).convert("L")
+
+
+def grey_copy(path: Path, max_pixels: int) -> tuple[Image.Image, float, tuple[int, int]]:
+    """An upright 8-bit grey copy of at most `max_pixels` (box-averaged), its scale, and the upright full size.
+
+    A JPEG decodes its luma only, at 1/2, 1/4 or 1/8 scale where that is still as large (libjpeg's DCT scaling).
+    """
+    with Image.open(path) as opened:
+        orientation = opened.getexif().get(_EXIF_ORIENTATION, 1)
+        width, height = opened.size
+        scale = min(1.0, math.sqrt(max_pixels / (width * height)))
+        size = max(1, round(width * scale)), max(1, round(height * scale))
+        if opened.format == "JPEG":
+            opened.draft("L", size)
+        small = to_grey(opened)
+        small = small.resize(size, Image.Resampling.BOX) if small.size != size else small.copy()
+    full = (height, width) if orientation in SIDEWAYS else (width, height)
+    return upright(small, orientation), scale, full
+
+
+def crop_around(
+    image: Image.Image, box: tuple[int, int, int, int], min_aspect: float, max_aspect: float, min_side: int
+) -> Image.Image | None:
+    """The largest crop within the aspect limits, centred on `box` (left, top, width, height) as far as the
+    image allows. An image already within the limits is its own largest crop; None when no crop keeps both
+    sides ≥ min_side."""
+    width, height = image.size
+    crop_w, crop_h = width, height
+    if width > height * max_aspect:
+        crop_w = int(height * max_aspect)
+    elif width < height * min_aspect:
+        crop_h = int(width / min_aspect)
+    # int() rounds towards the limit's inside, but equal limits can still leave no whole-pixel fit.
+    if min(crop_w, crop_h) < min_side or not min_aspect <= crop_w / crop_h <= max_aspect:
+        return None
+    left, top, box_w, box_h = box
+    x = min(max(round(left + (box_w - crop_w) / 2), 0), width - crop_w)  # centred, then kept inside
+    y = min(max(round(top + (box_h - crop_h) / 2), 0), height - crop_h)
+    return image.crop((x, y, x + crop_w, y + crop_h))

@@ -16,6 +16,7 @@ from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
 from components.web.panels import INTRO, examples, interactive, key_box, price_label, script_tab
+from components.web.video import playable_video
 from components.web.voice_handlers import VoiceHandlers
 
 HISTORY_STORAGE_KEY = "kling-avatar-studio-runs"
@@ -86,7 +87,9 @@ def build_page(
                     )
                 examples(image, audio, prompt)
             with gr.Column(scale=4):
-                video = gr.Video(label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=360)
+                video = playable_video(
+                    label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=360
+                )
                 with gr.Accordion("📼 Your runs (kept in this browser)", open=True):
                     # A fixed storage key and, when configured, a fixed secret: history also survives restarts.
                     history = gr.BrowserState([], storage_key=HISTORY_STORAGE_KEY, secret=history_secret)

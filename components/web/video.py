@@ -1,0 +1,42 @@
+"""The video players: Gradio's, minus one ffprobe run per video the app already knows is playable.
+
+`gr.Video` probes every returned file with ffprobe (`video_is_playable`) to decide whether to
+convert it. The videos this app returns are MP4s from Kling, the preview or the narration join;
+an MP4 whose sample description says H.264 (`avc1`) is what that probe accepts, and reading those
+bytes here costs no child process. Anything else still goes through Gradio's own path.
+"""
+
+from __future__ import annotations
+
+import mmap
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from gradio.data_classes import FileData
+
+
+def is_h264_mp4(path: Path) -> bool:
+    """An ISO MP4 (`ftyp` first) with an H.264 sample entry (`avc1`) in its boxes."""
+    try:
+        with open(path, "rb") as source, mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return path.suffix.lower() == ".mp4" and data[4:8] == b"ftyp" and data.find(b"avc1") != -1
+    except (OSError, ValueError):  # missing, unreadable or empty: Gradio's path says what is wrong
+        return False
+
+
+def playable_video(**options: Any) -> gr.Video:
+    """A `gr.Video` whose postprocess skips the probe for a trusted H.264 MP4.
+
+    Not a subclass: Gradio writes a `.pyi` stub beside the module of every component subclass at
+    import time, which fails on a read-only install."""
+    video = gr.Video(**options)
+    gradio_postprocess = video.postprocess
+
+    def postprocess(value: Any) -> FileData | None:
+        if isinstance(value, (str, Path)) and is_h264_mp4(Path(value)):
+            return FileData(path=str(value), orig_name=Path(value).name)
+        return gradio_postprocess(value)
+
+    video.postprocess = postprocess
+    return video

@@ -1,0 +1,34 @@
+"""The video player skips Gradio's ffprobe only for what that probe would accept: H.264 in MP4."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from components.web.video import playable_video, is_h264_mp4
+
+
+def clip(path: Path, *codec: str) -> Path:
+    source = ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1"]
+    subprocess.run([*source, *codec, str(path)], check=True)
+    return path
+
+
+def test_only_an_h264_mp4_is_trusted_without_a_probe(tmp_path):
+    assert is_h264_mp4(clip(tmp_path / "ok.mp4", "-c:v", "libx264"))
+    assert not is_h264_mp4(clip(tmp_path / "old.mp4", "-c:v", "mpeg4"))
+    assert not is_h264_mp4(clip(tmp_path / "web.webm", "-c:v", "libvpx-vp9"))
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    assert not is_h264_mp4(tmp_path / "empty.mp4") and not is_h264_mp4(tmp_path / "missing.mp4")
+
+
+@pytest.mark.filterwarnings("ignore:Video does not have browser-compatible")
+def test_anything_else_still_goes_through_gradios_conversion(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "cache"))
+    player = playable_video()
+    trusted = clip(tmp_path / "ok.mp4", "-c:v", "libx264")
+    assert player.postprocess(str(trusted)).path == str(trusted)  # served as it is
+    converted = player.postprocess(str(clip(tmp_path / "old.mp4", "-c:v", "mpeg4"))).path
+    assert converted != str(tmp_path / "old.mp4") and is_h264_mp4(Path(converted))
