@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.web.video import playable_video, is_h264_mp4
+from components.web.video import is_h264_mp4, playable_video
 
 
 def clip(path: Path, *codec: str) -> Path:
