@@ -72,7 +72,8 @@ class NarrationParts:
         ids = tuple(part.run.request_id or "" for part in made)
         if not target.is_file():
             try:
-                await asyncio.to_thread(join_videos, [part.video for part in made], target)
+                lengths = [job.estimate.seconds for job in self.jobs] or None  # unknown after a restart
+                await asyncio.to_thread(join_videos, [part.video for part in made], target, lengths)
             except (OSError, RuntimeError):
                 raise NotSaved(
                     "fal made every part, but this server could not join them into one video (parts: "

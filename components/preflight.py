@@ -11,6 +11,7 @@ from pathlib import Path
 from components.backends.base import Backend
 from components.errors import StudioError
 from components.jobs import Quote, prepare_job, quote
+from components.pricing import Estimate
 from components.settings import Settings
 
 
@@ -40,15 +41,25 @@ class Preflight:
         return needed
 
     async def problem(
-        self, image: str, audio: str, prompt: str, endpoint: str, skip_face_check: bool = False
+        self,
+        image: str,
+        audio: str,
+        prompt: str,
+        endpoint: str,
+        skip_face_check: bool = False,
+        spending: Callable[[Estimate], None] | None = None,
     ) -> str | None:
         """The sentence Generate would refuse with — found by the very checks it runs (image, audio,
-        silence, prompt), on a scratch copy; None when it would go ahead."""
+        silence, prompt, and with `spending` the owner's caps), on a scratch copy; None when it would go ahead."""
         try:
             model = self.settings.model(endpoint)
             async with self.decodes:
                 with tempfile.TemporaryDirectory(prefix="kling-ready-") as scratch:
-                    await asyncio.to_thread(prepare_job, image, audio, prompt, model, Path(scratch), skip_face_check)
+                    job = await asyncio.to_thread(
+                        prepare_job, image, audio, prompt, model, Path(scratch), skip_face_check
+                    )
+            if spending is not None:
+                spending(job.estimate)
         except StudioError as exc:
             return str(exc)
         return None

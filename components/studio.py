@@ -15,7 +15,7 @@ import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +81,21 @@ class Studio:
         if key and not self.settings.allow_visitor_keys:
             raise InputRejected("This app does not accept visitors' fal keys; leave the key field empty.")
         return key
+
+    def spending_check(self, visitor: Visitor, endpoint: str, raw_key: str | None) -> Callable[[Estimate], None]:
+        """What Generate checks of the owner's budget, for the readiness line: raises as Generate would
+        (sign-in required, a cap reached), without reserving anything. A visitor's own key passes."""
+        backend = self.backends[self.settings.model(endpoint).endpoint]
+
+        def check(estimate: Estimate) -> None:
+            if not backend.paid or self.visitor_key(raw_key) is not None:
+                return
+            if self.settings.budget.owner_key_requires_login and not visitor.signed_in:
+                raise InputRejected(LOGIN_REQUIRED)
+            self._caps.check_request(estimate)
+            self._caps.check_usage(estimate.dollars, self.ledger.usage(visitor.id))
+
+        return check
 
     def allowance(self, visitor: Visitor) -> Allowance:
         return self._caps.allowance(self.ledger.usage(visitor.id))

@@ -10,6 +10,7 @@ from PIL import Image
 
 from components.errors import InputRejected
 from components.jobs import check_prompt
+from components.media import audio
 from components.media.audio import prepare_audio, probe_audio
 from components.media.image import prepare_image
 from components.settings import load_settings
@@ -32,6 +33,32 @@ def test_probe_reads_duration_from_the_header(tmp_path):
     info = probe_audio(tone_wav(tmp_path / "a.wav", 4.25))
     assert info.seconds == pytest.approx(4.25, abs=0.01)
     assert info.container == "wav"
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".aiff"])
+def test_recordings_that_are_always_converted_are_decoded_without_a_child_process(tmp_path, work, monkeypatch, suffix):
+    source = tone_wav(tmp_path / "mic.wav", 4.0, rate=48000, channels=2)
+    source = source if suffix == ".wav" else ffmpeg_convert(source, tmp_path / f"mic{suffix}")
+
+    def no_process(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a child process was started")
+
+    monkeypatch.setattr(audio.subprocess, "run", no_process)
+    prepared = prepare_audio(source, LIMITS.audio, work)
+    monkeypatch.undo()
+    assert prepared.path.suffix == ".mp3" and probe_seconds(prepared.path) == pytest.approx(4.0, abs=0.1)
+
+
+def test_an_mp3_whose_header_understates_its_length_is_still_decoded_whole(tmp_path, work):
+    """libsndfile trusts an MP3's Xing frame count; ffmpeg decodes every frame, so the length check holds."""
+    mp3 = ffmpeg_convert(tone_wav(tmp_path / "a.wav", 20.0, rate=24000), tmp_path / "a.mp3", "-b:a", "64k")
+    data = bytearray(mp3.read_bytes())
+    tag = data.find(b"Info") if b"Info" in data[:4096] else data.find(b"Xing")
+    frames = int.from_bytes(data[tag + 8 : tag + 12], "big")
+    data[tag + 8 : tag + 12] = (frames // 4).to_bytes(4, "big")  # the header now says 5 s
+    mp3.write_bytes(bytes(data))
+    assert probe_audio(mp3).seconds < 6
+    assert prepare_audio(mp3, LIMITS.audio, work).seconds == pytest.approx(20.0, abs=0.2)
 
 
 def test_microphone_wav_is_reencoded_to_a_tenth(tmp_path, work):

@@ -334,3 +334,21 @@ def test_after_a_restart_the_app_follows_its_own_accepted_jobs(tmp_path, inputs)
     events = asyncio.run(come_back())
     assert isinstance(events[-1], Done) and backend_after.calls == [("follow", (request_id, None))]
     assert restarted.ledger.usage(ANON.id).visitor_dollars == pytest.approx(4.0 * 0.115)
+
+
+def test_ready_means_generate_would_pass_the_owners_caps_too(tmp_path, inputs):
+    studio, backend = make_studio(tmp_path, max_dollars_per_visitor_per_day=0.1)
+
+    def problem(raw_key: str, visitor: Visitor = ANON) -> str | None:
+        spending = studio.spending_check(visitor, PRO, raw_key)
+        return asyncio.run(studio.preflight.problem(*inputs, ".", PRO, True, spending))
+
+    assert "Today you have used $0.00 of your $0.10 a day" in problem("")
+    assert problem("visitor-key") is None  # a visitor's own key is never limited
+    with pytest.raises(BudgetExceeded, match="Today you have used"):
+        collect(studio, *inputs, ".", PRO, "", ANON, False, None, True)  # Generate says the same
+    assert backend.calls == []
+    (tmp_path / "strict").mkdir()
+    strict, _ = make_studio(tmp_path / "strict", owner_key_requires_login=True)
+    spending = strict.spending_check(ANON, PRO, "")
+    assert "for signed-in visitors" in asyncio.run(strict.preflight.problem(*inputs, ".", PRO, True, spending))

@@ -19,6 +19,7 @@ from pydub import AudioSegment
 
 from components.errors import InputRejected
 from components.media.audio_probe import AudioInfo, check_duration, check_header, probe_audio, probe_header
+from components.media.pcm import decode_in_process
 from components.media.split import plan_cuts
 from components.settings import AudioLimits
 
@@ -125,12 +126,16 @@ def _split(segment: AudioSegment, limits: AudioLimits, workdir: Path) -> tuple[A
 
 
 def _decode(info: AudioInfo, max_seconds: float) -> AudioSegment:
-    """ffmpeg straight to 24 kHz mono s16le, at most `max_seconds` of it (~2.9 MB for a minute).
+    """In-process for WAV and AIFF (pcm.py); else ffmpeg straight to 24 kHz mono s16le,
+    at most `max_seconds` of it (~2.9 MB for a minute).
 
     Not pydub's `from_file`: it reads a WAV wholly into memory at its own rate and
     channel count (8 channels at 384 kHz is 6 MB a second) and cannot stop at a
     duration, so a header that lies about the length could make it decode anything.
     """
+    pcm = decode_in_process(info, max_seconds, UPLOAD_SAMPLE_RATE)
+    if pcm is not None:
+        return _pcm_segment(pcm)
     command = [AudioSegment.converter, "-nostdin", "-loglevel", "error", "-f", info.demuxer, "-i", str(info.path)]
     command += ["-map", "0:a:0", "-t", f"{max_seconds:g}", "-ac", "1", "-ar", str(UPLOAD_SAMPLE_RATE)]
     command += ["-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import traceback
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -20,12 +22,18 @@ UNEXPECTED = "Something went wrong inside the app. Your inputs are untouched —
 
 
 def gradio_error(exc: Exception, doing: str) -> gr.Error:
-    """StudioError → its own sentence; anything else → a generic one, logged by type only
-    (the exception may hold an HTTP request with the key in its headers)."""
+    """StudioError → its own sentence; anything else → a generic one, logged by type and where it
+    was raised — never its message or values (it may hold an HTTP request with the key in its headers)."""
     if isinstance(exc, StudioError):
         return gr.Error(str(exc), print_exception=False)
-    log.error("unexpected %s while %s", type(exc).__name__, doing)
+    log.error("unexpected %s while %s, at %s", type(exc).__name__, doing, where(exc))
     return gr.Error(UNEXPECTED, print_exception=False)
+
+
+def where(exc: BaseException) -> str:
+    """The innermost frames as file:line (function), nothing else from the traceback."""
+    frames = traceback.extract_tb(exc.__traceback__)[-4:]
+    return " ← ".join(f"{Path(f.filename).name}:{f.lineno} ({f.name})" for f in reversed(frames)) or "?"
 
 
 @contextlib.contextmanager

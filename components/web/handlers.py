@@ -45,13 +45,24 @@ class Handlers:
             return wording.describe_quote(await self.studio.preflight.estimate(file_path(audio), model))
 
     async def readiness(
-        self, image: Any, audio: Any, prompt: str, model: str, fal_key: str, skip_face_check: bool = False
+        self,
+        image: Any,
+        audio: Any,
+        prompt: str,
+        model: str,
+        fal_key: str,
+        skip_face_check: bool,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
     ) -> str:
-        """One line under Generate: "Ready" only when every check Generate makes would pass."""
+        """One line under Generate: "Ready" only when every check Generate makes would pass, the owner's caps too."""
         preflight = self.studio.preflight
         missing = preflight.missing(file_path(image), file_path(audio), model, fal_key)
+        if missing:
+            return wording.readiness(missing, None)
+        spending = self.studio.spending_check(visitor_of(request, profile, self.behind_proxy), model, fal_key)
         paths = (file_path(image), file_path(audio))
-        problem = None if missing else await preflight.problem(*paths, prompt, model, bool(skip_face_check))
+        problem = await preflight.problem(*paths, prompt, model, bool(skip_face_check), spending)
         return wording.readiness(missing, problem)
 
     def allowance(self, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
