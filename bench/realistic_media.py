@@ -2,8 +2,9 @@
 
 The photo is what a phone sends: 12.2 megapixels (4032×3024 stored sideways, EXIF Orientation 6 to
 show it upright), JPEG quality 95, with a photo's texture and sensor noise, so it weighs what a real
-one does (5–10 MB); its subject is examples/person.png, upscaled. The voice is espeak-ng speaking
-for 8 s, encoded as a 44.1 kHz 128 kbit/s MP3, as a recorder app would save it.
+one does (5–10 MB); its subject is a real photograph, examples/astronaut.jpg (NASA, public domain),
+cropped to 3:4 and upscaled. The voice is a real recorded voice, examples/astronaut.mp3 (CMU
+ARCTIC), said three times over, encoded as a 44.1 kHz 128 kbit/s MP3, as a recorder app would save it.
 """
 
 from __future__ import annotations
@@ -21,16 +22,14 @@ _EXIF_ORIENTATION = 0x0112
 _SENSOR_NOISE = 9.0  # per-channel standard deviation in 8-bit levels: lands the JPEG at ~6 MB
 # (cells across the width, amplitude): blotches, skin and cloth texture, fine grain
 _TEXTURE = ((12, 18.0), (48, 10.0), (192, 6.0), (768, 4.0))
-SPEECH = (
-    "Hello! I am a talking avatar, made with Kling. This clip is eight seconds of ordinary speech, "
-    "recorded for the benchmark."
-)
 
 
 def phone_photo(path: Path, seed: int = 14) -> Path:
     width, height = PHOTO_SIZE
     rng = np.random.default_rng(seed)
-    subject = Image.open(ROOT / "examples" / "person.png").convert("RGB").resize(PHOTO_SIZE, Image.Resampling.BICUBIC)
+    with Image.open(ROOT / "examples" / "astronaut.jpg") as photo:
+        three_by_four = photo.convert("RGB").crop((64, 0, 448, 512))  # the face stays in the upper middle
+    subject = three_by_four.resize(PHOTO_SIZE, Image.Resampling.BICUBIC)
     pixels = np.asarray(subject, dtype=np.float32)
     texture = np.zeros((height, width), np.float32)
     for cells, amplitude in _TEXTURE:
@@ -47,11 +46,21 @@ def phone_photo(path: Path, seed: int = 14) -> Path:
 
 
 def spoken_mp3(path: Path, seconds: float = 8.0) -> Path:
-    wav = path.with_suffix(".wav")
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), SPEECH], check=True)
+    voice = ROOT / "examples" / "astronaut.mp3"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), "-af", f"apad=whole_dur={seconds}", "-t", str(seconds)]
-        + ["-ar", "44100", "-ac", "1", "-b:a", "128k", str(path)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-stream_loop",
+            "2",
+            "-i",
+            str(voice),
+            "-af",
+            f"apad=whole_dur={seconds}",
+        ]
+        + ["-t", str(seconds), "-ar", "44100", "-ac", "1", "-b:a", "128k", str(path)],
         check=True,
     )
     return path
