@@ -16,10 +16,18 @@ import pytest
 from gradio_client import Client, handle_file
 
 from components.backends.base import Finished, PartStatus, Progress
-from components.errors import BudgetExceeded
+from components.errors import (
+    BudgetExceeded,
+    KeyRejected,
+    NetworkError,
+    NotSaved,
+    RemoteFailure,
+    RemoteValidationError,
+)
 from components.events import Accepted, Done, Stopped, Working
 from components.ledger import Ledger
 from components.media.split import plan_cuts
+from components.narration import how_to_retry
 from components.pricing import estimate_parts
 from components.runs import Run, RunCache
 from components.settings import load_settings
@@ -245,3 +253,18 @@ def test_a_narration_left_mid_way_is_followed_again_after_a_reload_and_after_a_r
 
 async def _collect_resume(studio: Studio, pending: Run) -> list:
     return [event async for event in studio.resume(pending.entry(), "")]
+
+
+@pytest.mark.parametrize(
+    "error, how",
+    [
+        (RemoteFailure("fal failed to make the video (HTTP 500)", "req-2", refused_by_fal=True), "again"),
+        (NotSaved("fal finished the video, but this server could not save it", "req-2"), "follow"),
+        (NetworkError("The connection to fal broke while following the job", "req-2"), "follow"),
+        (NetworkError("The connection broke while the job was being submitted", None), None),  # fal may have it
+        (KeyRejected("fal rejected the key (HTTP 401)", None, refused_by_fal=True), None),
+        (RemoteValidationError("fal refused the inputs: face_detection_error", "req-2", True), None),
+    ],
+)
+def test_a_failed_part_is_sent_again_only_when_fal_failed_it_and_fetched_again_when_fal_has_it(error, how):
+    assert how_to_retry(error) == how

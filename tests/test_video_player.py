@@ -6,8 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from gradio_client import handle_file
 
-from components.web.video import is_h264_mp4, playable_video
+from components.web.video import PlayableVideo, is_h264_mp4
+from tests.helpers import PRO
 
 
 def clip(path: Path, *codec: str) -> Path:
@@ -27,8 +29,27 @@ def test_only_an_h264_mp4_is_trusted_without_a_probe(tmp_path):
 @pytest.mark.filterwarnings("ignore:Video does not have browser-compatible")
 def test_anything_else_still_goes_through_gradios_conversion(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "cache"))
-    player = playable_video()
+    player = PlayableVideo()
     trusted = clip(tmp_path / "ok.mp4", "-c:v", "libx264")
     assert player.postprocess(str(trusted)).path == str(trusted)  # served as it is
     converted = player.postprocess(str(clip(tmp_path / "old.mp4", "-c:v", "mpeg4"))).path
     assert converted != str(tmp_path / "old.mp4") and is_h264_mp4(Path(converted))
+
+
+def test_a_generation_in_the_page_session_starts_no_probe_of_the_returned_video(client, fal, media, monkeypatch):
+    probed = []
+    monkeypatch.setattr("gradio.processing_utils.video_is_playable", lambda path: probed.append(path) or True)
+    for _ in range(2):  # the second call follows an update of the video component in the same session
+        video, _status, _record = client.predict(
+            handle_file(str(media / "face.png")),
+            handle_file(str(media / "speech.wav")),
+            "probe",
+            PRO,
+            "",
+            True,
+            "",
+            "",
+            True,
+            api_name="/generate",
+        )
+    assert probed == [] and is_h264_mp4(Path(video))

@@ -17,7 +17,7 @@ from components.runs import from_entry, remember
 from components.studio import Studio
 from components.web import wording
 from components.web.edge import as_gradio_error, file_path, gradio_error, visitor_of
-from components.web.video import playable_video
+from components.web.video import PlayableVideo
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
@@ -120,7 +120,7 @@ def compare_panel(studio: Studio, behind_proxy: bool, inputs: dict[str, Any]) ->
             slots = []
             for index in range(MAX_MODELS):
                 with gr.Column(min_width=200):
-                    slots += [playable_video(interactive=False, elem_id=f"compare_video_{index}"), gr.Markdown()]
+                    slots += [PlayableVideo(interactive=False, elem_id=f"compare_video_{index}"), gr.Markdown()]
         finished = gr.JSON(visible=False)
     gr.on(
         [models.change, inputs["audio"].change, inputs["fal_key"].change],

@@ -16,7 +16,7 @@ from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
 from components.web.panels import INTRO, examples, interactive, key_box, price_label, script_tab
-from components.web.video import playable_video
+from components.web.video import PlayableVideo
 from components.web.voice_handlers import VoiceHandlers
 
 HISTORY_STORAGE_KEY = "kling-avatar-studio-runs"
@@ -87,7 +87,7 @@ def build_page(
                     )
                 examples(image, audio, prompt)
             with gr.Column(scale=4):
-                video = playable_video(
+                video = PlayableVideo(
                     label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=360
                 )
                 with gr.Accordion("📼 Your runs (kept in this browser)", open=True):

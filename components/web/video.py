@@ -25,18 +25,12 @@ def is_h264_mp4(path: Path) -> bool:
         return False
 
 
-def playable_video(**options: Any) -> gr.Video:
-    """A `gr.Video` whose postprocess skips the probe for a trusted H.264 MP4.
+class PlayableVideo(gr.Video):
+    """A subclass, not a patched instance: Gradio re-creates an updated component from its class for the
+    session, and a patched method would be lost. (Gradio writes a `.pyi` stub beside this module at import,
+    as for any component subclass; it is git-ignored, and a read-only install only skips it.)"""
 
-    Not a subclass: Gradio writes a `.pyi` stub beside the module of every component subclass at
-    import time, which fails on a read-only install."""
-    video = gr.Video(**options)
-    gradio_postprocess = video.postprocess
-
-    def postprocess(value: Any) -> FileData | None:
+    def postprocess(self, value: Any) -> FileData | None:
         if isinstance(value, (str, Path)) and is_h264_mp4(Path(value)):
             return FileData(path=str(value), orig_name=Path(value).name)
-        return gradio_postprocess(value)
-
-    video.postprocess = postprocess
-    return video
+        return super().postprocess(value)
