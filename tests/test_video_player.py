@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -31,7 +32,9 @@ def test_anything_else_still_goes_through_gradios_conversion(tmp_path, monkeypat
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "cache"))
     player = PlayableVideo()
     trusted = clip(tmp_path / "ok.mp4", "-c:v", "libx264")
-    assert player.postprocess(str(trusted)).path == str(trusted)  # served as it is
+    served = player.postprocess(str(trusted))
+    assert served.path == str(trusted)  # served as it is, and saved under a name that says what it is
+    assert re.fullmatch(r"kling-avatar-studio-\d{4}-\d\d-\d\d-\d{4}-ok\.mp4", served.orig_name)
     converted = player.postprocess(str(clip(tmp_path / "old.mp4", "-c:v", "mpeg4"))).path
     assert converted != str(tmp_path / "old.mp4") and is_h264_mp4(Path(converted))
 

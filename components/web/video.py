@@ -9,6 +9,7 @@ bytes here costs no child process. Anything else still goes through Gradio's own
 from __future__ import annotations
 
 import mmap
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,5 +33,11 @@ class PlayableVideo(gr.Video):
 
     def postprocess(self, value: Any) -> FileData | None:
         if isinstance(value, (str, Path)) and is_h264_mp4(Path(value)):
-            return FileData(path=str(value), orig_name=Path(value).name)
+            return FileData(path=str(value), orig_name=download_name(Path(value)))
         return super().postprocess(value)
+
+
+def download_name(video: Path) -> str:
+    """What the browser saves it as: the app, when it was made (UTC) and its request id, not a bare id."""
+    made = datetime.fromtimestamp(video.stat().st_mtime, timezone.utc)
+    return f"kling-avatar-studio-{made:%Y-%m-%d-%H%M}-{video.stem}.mp4"
