@@ -10,6 +10,7 @@ same checks and conversion as an uploaded clip.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from components.budget import Caps
 from components.errors import InputRejected
 from components.identity import Visitor
 from components.ledger import Ledger
-from components.pricing import Estimate, estimate, format_dollars
+from components.pricing import Estimate, estimate_parts, format_dollars
 from components.settings import Model, Settings
 from components.speech import check_script, script_cost, speak_offline, spoken_seconds
 from components.tts_settings import TtsEngine
@@ -77,14 +78,16 @@ class Voices:
 
     def quote(self, text: str, voice_ref: str, model: Model) -> ScriptQuote:
         engine, voice_id = self.resolve(voice_ref)
-        script = check_script(text, engine, voice_id, model.limits.audio.max_seconds)
-        seconds = spoken_seconds(script, engine)
-        return ScriptQuote(len(script), script_cost(script, engine), estimate(seconds, model.price_per_second))
+        script = check_script(text, engine, voice_id, model.limits.audio.max_total_seconds)
+        seconds, longest = spoken_seconds(script, engine), model.limits.audio.max_seconds
+        parts = math.ceil(seconds / longest)  # a narration over the model's maximum runs as parts (cut at pauses)
+        video = estimate_parts([seconds / parts] * parts, model.price_per_second)
+        return ScriptQuote(len(script), script_cost(script, engine), video)
 
     async def speak(self, text: str, voice_ref: str, key: str | None, visitor: Visitor, model: Model) -> Spoken:
         """Check the script locally first (nothing is spent on a refusal), then speak it."""
         engine, voice_id = self.resolve(voice_ref)
-        script = check_script(text, engine, voice_id, model.limits.audio.max_seconds)
+        script = check_script(text, engine, voice_id, model.limits.audio.max_total_seconds)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._sweep()
         if not engine.paid:

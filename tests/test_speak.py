@@ -55,7 +55,7 @@ def test_generate_straight_from_a_script_speaks_it_first(client, fal, media):
     [
         ("   ", "espeak:en-us", "empty"),
         ("word " * 400, "espeak:en-us", "too long"),
-        ("A long pitch, sentence after sentence. " * 60, KOKORO, "at most 60 s"),
+        ("A long pitch, sentence after sentence. " * 123, KOKORO, "at most 300 s"),
         (SCRIPT, "fal-ai/kokoro/american-english:nobody", "not in the list of choices"),  # Gradio checks first
     ],
 )

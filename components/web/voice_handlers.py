@@ -20,8 +20,9 @@ class VoiceHandlers:
     async def speak(
         self, text: str, voice: str, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
     ) -> Any:
-        """Turn a typed script into a voice clip, to use as the audio of generate. Checked first: a script
-        that is empty, too long for the voice, or longer than 60 s once spoken is refused and costs nothing.
+        """Turn a typed script into a voice clip, to use as the audio of generate (over 60 s, a narration in
+        parts). Checked first: a script that is empty, too long for the voice, or longer than 300 s once
+        spoken is refused and costs nothing.
 
         Args:
             text: The script to speak, in plain words.
