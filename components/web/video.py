@@ -31,6 +31,9 @@ class PlayableVideo(gr.Video):
     session, and a patched method would be lost. (Gradio writes a `.pyi` stub beside this module at import,
     as for any component subclass; it is git-ignored, and a read-only install only skips it.)"""
 
+    # Gradio's mark for a subclass that the browser draws with its base's component (gr.Video's).
+    is_template = True
+
     def postprocess(self, value: Any) -> FileData | None:
         if isinstance(value, (str, Path)) and is_h264_mp4(Path(value)):
             return FileData(path=str(value), orig_name=download_name(Path(value)))
