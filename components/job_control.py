@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +52,7 @@ class JobControl:
             work = run_new(job, backend, key, pool, books)
             return self.tracker.start(removing(workdir, work), job.endpoint, session)
         parts = self._parts(job.model, key, same_inputs, job.parts(), visitor if owner else None, pool)
-        tracked = parts.start(reservations, session)
-        tracked.task.add_done_callback(lambda _task: shutil.rmtree(workdir, ignore_errors=True))
-        return tracked
+        return parts.start(reservations, session, workdir)
 
     def tracked_again(self, run: Run, key: str | None) -> Tracked:
         """The job a pending history entry names: still tracked here, or followed again at fal."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from components.backends.base import Backend
 from components.budget import Reservation
 from components.errors import NotSaved
-from components.job_runner import Bookkeeping, Made, run_new
+from components.job_runner import Bookkeeping, Made, removing, run_new
 from components.jobs import Job
 from components.media.join import join_videos
 from components.narration import Narration, how_to_retry
@@ -36,17 +37,19 @@ class NarrationParts:
     # The parts' checked jobs; empty when following a narration after a restart (its files are gone).
     jobs: tuple[Job, ...] = ()
 
-    def start(self, reservations: list[Reservation | None], session: str | None) -> Tracked:
+    def start(self, reservations: list[Reservation | None], session: str | None, workdir: Path) -> Tracked:
+        """The parts' files in `workdir` go when the narration ends (its parts and a retry need them until then)."""
         children = [self._run(job, reservation) for job, reservation in zip(self.jobs, reservations, strict=True)]
-        return self._track(Narration(children, self._again, self._join), session)
+        return self._track(Narration(children, self._again, self._join), session, workdir)
 
     def resume(self, run: Run) -> Tracked:
         """Follow a narration the history says is pending: each part by its request id, then the join."""
         children = [self.tracker.of_request(part) or self.follow_again(part) for part in run.parts]
         return self._track(Narration(children, self._again, self._join, first_request_id=run.request_id), None)
 
-    def _track(self, narration: Narration, session: str | None) -> Tracked:
-        tracked = self.tracker.start(narration.events(), self.model.endpoint, session)
+    def _track(self, narration: Narration, session: str | None, workdir: Path | None = None) -> Tracked:
+        work = narration.events() if workdir is None else removing(workdir, narration.events())
+        tracked = self.tracker.start(work, self.model.endpoint, session)
         tracked.children = narration.children
         narration.named = lambda request_id: self.tracker.name_narration(request_id, tracked)
         for child in narration.children:

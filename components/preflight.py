@@ -23,10 +23,13 @@ class Preflight:
     decodes: asyncio.Semaphore = field(repr=False)
 
     async def estimate(self, audio: str | None, endpoint: str) -> Quote:
-        """Duration × price from the audio header; an ffprobe run (off the event loop) only when needed."""
+        """Duration × price from the audio header; ffprobe, or a narration's decode, off the event loop when needed."""
         model = self.settings.model(endpoint)
         found = quote(audio, model, header_only=True)  # a fraction of a millisecond: no thread hop
-        return found if found is not None else await asyncio.to_thread(quote, audio, model)
+        if found is not None:
+            return found
+        async with self.decodes:  # a narration's cuts are planned on the decoded audio: bounded like any decode
+            return await asyncio.to_thread(quote, audio, model)
 
     def missing(self, image: str | None, audio: str | None, endpoint: str, raw_key: str | None) -> list[str]:
         """What a click on Generate would still lack."""
