@@ -19,6 +19,7 @@ import gradio as gr
 
 from components.backends import build_backends
 from components.errors import SettingsError
+from components.identity import UVICORN_TRUSTS_NO_PROXY, Identities
 from components.ledger import Ledger
 from components.runs import RunCache
 from components.settings import DEFAULT_PATH, Settings, load_settings
@@ -52,7 +53,15 @@ def build_studio(
         log.warning("Spend ledger in %s (%s): %s", found.path, found.why, kept)
     ledger = Ledger(ensure_writable(data_dir, "the spend ledger") / "ledger.sqlite3")
     backends = build_backends(settings, server_key, videos)
-    return Studio(settings, backends, ledger, finished_runs or RunCache(), login_offered=_on_space_with_login(environ))
+    identities = Identities(on_space=bool(environ.get("SPACE_ID")), trusted_proxies=settings.trusted_proxies)
+    return Studio(
+        settings,
+        backends,
+        ledger,
+        finished_runs or RunCache(),
+        login_offered=_on_space_with_login(environ),
+        identities=identities,
+    )
 
 
 def build_demo(
@@ -70,7 +79,6 @@ def build_demo(
         studio,
         server_has_key=server_key is not None,
         history_secret=secret,
-        behind_proxy=bool(environ.get("SPACE_ID")),
         login_offered=_on_space_with_login(environ),
         delete_cache=DELETE_CACHE,
     )
@@ -120,6 +128,8 @@ def launch(demo: gr.Blocks, studio: Studio, environ: Mapping[str, str] = os.envi
         "app_kwargs": {"lifespan": _following(studio)},
     }
     options.update(overrides)
+    # Before uvicorn starts: it must not rewrite the client address from headers (identity.py decides).
+    os.environ.update(UVICORN_TRUSTS_NO_PROXY)
     return demo.launch(**options)
 
 

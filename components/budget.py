@@ -6,13 +6,14 @@ Every refusal names the cap, what was used, when it resets and the ways on.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
 from components.backends.base import Finished, Progress
-from components.errors import BudgetExceeded, GenerationError
+from components.errors import BudgetExceeded, GenerationError, InputRejected
 from components.events import Allowance
 from components.ledger import Ledger, Usage
 from components.pricing import Estimate, format_dollars
@@ -42,23 +43,15 @@ class Caps:
     budget: Budget
     login_offered: bool
 
-    def reserve(self, ledger: Ledger, visitor: str, endpoint: str, estimate: Estimate) -> list[Reservation]:
-        """Caps first, then a row in the ledger per video (one, or one per part of a narration) —
-        atomically, before anything is uploaded."""
-        self.check_request(estimate)
-        amounts = [part.dollars for part in estimate.parts]
-        rows = ledger.reserve(visitor, endpoint, amounts, lambda used: self.check_usage(estimate.dollars, used))
-        return [Reservation(ledger, row) for row in rows]
+    def check_login(self, signed_in: bool) -> None:
+        if self.budget.owner_key_requires_login and not signed_in:
+            raise InputRejected(LOGIN_REQUIRED)
 
     def reserve_again(self, ledger: Ledger, visitor: str, endpoint: str, estimate: Estimate) -> Reservation:
         """A narration's part that fal failed, sent once more: the daily caps still hold; its narration is running."""
-        check = partial(self.check_usage, estimate.dollars, count_running=False)
-        return Reservation(ledger, ledger.reserve(visitor, endpoint, [estimate.dollars], check)[0])
-
-    def reserve_dollars(self, ledger: Ledger, visitor: str, endpoint: str, dollars: float) -> Reservation:
-        """A spend that is not a video (a spoken script): the daily caps only."""
-        rows = ledger.reserve(visitor, endpoint, [dollars], lambda used: self.check_usage(dollars, used))
-        return Reservation(ledger, rows[0])
+        anonymous = visitor.startswith("ip:")
+        check = partial(self.check_usage, estimate.dollars, videos=0, anonymous=anonymous)
+        return Reservation(ledger, ledger.reserve(visitor, [(endpoint, estimate.dollars)], check)[0])
 
     def allowance(self, used: Usage) -> Allowance:
         visitor_left = max(0.0, self.budget.max_dollars_per_visitor_per_day - used.visitor_dollars)
@@ -74,24 +67,31 @@ class Caps:
                 + ways_on(self.login_offered)
             )
 
-    def check_usage(self, dollars: float, used: Usage, count_running: bool = True) -> None:
-        """Raised inside the ledger's transaction, so parallel calls cannot all squeeze under a cap."""
+    def check_usage(self, dollars: float, used: Usage, videos: int = 1, anonymous: bool = False) -> None:
+        """Raised inside the ledger's transaction, so parallel calls cannot all squeeze under a cap.
+        `videos`: the new jobs this request starts (a comparison starts one per model; a voice alone none)."""
         budget, tail = self.budget, ways_on(self.login_offered)
-        if count_running and used.visitor_running >= budget.max_jobs_per_visitor_at_once:
+        if videos and used.visitor_running + videos > budget.max_jobs_per_visitor_at_once:
             raise BudgetExceeded(
-                f"You already have {used.visitor_running} job(s) running on the app's fal key, and at most "
-                f"{budget.max_jobs_per_visitor_at_once} may run at once. Wait for it to finish. {tail}"
+                f"This would run {videos} job(s) on the app's fal key while you have {used.visitor_running} running, "
+                f"and at most {budget.max_jobs_per_visitor_at_once} may run at once. Wait for it to finish. {tail}"
             )
         if used.visitor_dollars + dollars > budget.max_dollars_per_visitor_per_day + 1e-9:
             raise BudgetExceeded(
                 f"Today you have used {format_dollars(used.visitor_dollars)} of your "
-                f"{format_dollars(budget.max_dollars_per_visitor_per_day)} a day on the app's fal key, and this clip "
+                f"{format_dollars(budget.max_dollars_per_visitor_per_day)} a day on the app's fal key, and this "
                 f"needs {format_dollars(dollars)}. It resets {resets_in()}. {tail}"
+            )
+        if anonymous and used.anonymous_dollars + dollars > budget.max_dollars_per_day_anonymous + 1e-9:
+            raise BudgetExceeded(
+                f"Visitors who are not signed in share {format_dollars(budget.max_dollars_per_day_anonymous)} a day "
+                f"on the app's fal key, {format_dollars(used.anonymous_dollars)} of it is used, and this needs "
+                f"{format_dollars(dollars)}. It resets {resets_in()}. {tail}"
             )
         if used.app_dollars + dollars > budget.max_dollars_per_day + 1e-9:
             raise BudgetExceeded(
                 f"The app's fal key has reached its daily budget: {format_dollars(used.app_dollars)} of "
-                f"{format_dollars(budget.max_dollars_per_day)} used by all visitors today, and this clip needs "
+                f"{format_dollars(budget.max_dollars_per_day)} used by all visitors today, and this needs "
                 f"{format_dollars(dollars)}. It resets {resets_in()}. {tail}"
             )
 
@@ -116,9 +116,13 @@ class Reservation:
         self.ledger.settle(self.row, finished.seconds, finished.cost)
 
     def ended_without_video(self, error: BaseException | None) -> None:
-        """Released only when fal provably never took the job: before the submit, or the submit was refused."""
+        """Released only when fal provably never took the job: before the submit, or the submit was refused.
+        Otherwise its money ends at the estimate — except when this process is shutting down while fal
+        has the job: then it stays accepted, and the next start follows it to its video."""
         refused = isinstance(error, GenerationError) and error.refused_by_fal
         if self.request_id is None and (not self.may_have_reached_fal or refused):
             self.ledger.release(self.row)
         elif self.request_id is not None and refused:
             self.ledger.failed_at_fal(self.row)
+        elif not (self.request_id is not None and isinstance(error, asyncio.CancelledError)):
+            self.ledger.ended(self.row)

@@ -11,10 +11,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
-from components.errors import BudgetExceeded, InputRejected, StudioError
+from components.errors import InputRejected, StudioError
 from components.events import Event
 from components.identity import Visitor
 from components.jobs import quote
+from components.payer import Spend
 from components.studio import Studio
 
 MAX_MODELS = 3
@@ -25,22 +26,21 @@ def compare_sessions(session: str | None, endpoints: Sequence[str]) -> list[str]
     return [f"{session or 'api'}|{endpoint}" for endpoint in endpoints]
 
 
-def check_comparison(
-    studio: Studio, audio: str | None, endpoints: Sequence[str], raw_key: str | None, visitor: Visitor
-) -> float:
-    """The total estimate; refuses what could not run in full (too few or many models, the owner's caps)."""
+def comparison_spends(studio: Studio, audio: str | None, endpoints: Sequence[str]) -> list[Spend]:
+    """What the comparison would buy, model by model (refused when there are too few or too many models)."""
     if not 2 <= len(endpoints) <= MAX_MODELS:
         raise InputRejected(f"Choose 2 to {MAX_MODELS} models to compare.")
     models = [studio.settings.model(endpoint) for endpoint in endpoints]
-    total = sum(quote(audio, model).estimate.dollars for model in models)
-    paid_on_owner = [m for m in models if studio.backends[m.endpoint].paid] if not studio.visitor_key(raw_key) else []
-    at_once = studio.settings.budget.max_jobs_per_visitor_at_once
-    if paid_on_owner and len(paid_on_owner) > at_once:
-        raise BudgetExceeded(
-            f"Comparing runs {len(paid_on_owner)} jobs at once, and on the app's fal key you may run {at_once} at "
-            "once. Paste your own fal key to compare, or generate one model at a time."
-        )
-    return total
+    return [Spend(m.endpoint, studio.backends[m.endpoint].paid, quote(audio, m).estimate) for m in models]
+
+
+def check_comparison(
+    studio: Studio, audio: str | None, endpoints: Sequence[str], raw_key: str | None, visitor: Visitor
+) -> float:
+    """The total estimate; refuses what could not run in full (the payer's rules on the whole comparison)."""
+    spends = comparison_spends(studio, audio, endpoints)
+    studio.payer(visitor, raw_key).check(spends)
+    return sum(spend.total for spend in spends)
 
 
 async def compare(
@@ -53,20 +53,27 @@ async def compare(
     visitor: Visitor,
     session: str | None,
 ) -> AsyncIterator[tuple[str, Event | StudioError]]:
-    """(endpoint, event) as each model's job moves; a failed model ends with its error, the others go on."""
+    """(endpoint, event) as each model's job moves; a failed model ends with its error, the others go on.
+    On the owner's key every model is reserved in one step first, so a comparison runs whole or not at all."""
+    held = studio.payer(visitor, raw_key).reserve(comparison_spends(studio, audio, endpoints))
     updates: asyncio.Queue[tuple[str, Event | StudioError] | None] = asyncio.Queue()
 
-    async def run(endpoint: str, tab: str) -> None:
+    async def run(endpoint: str, tab: str, rows: list[int]) -> None:
         try:
-            async for event in studio.generate(image, audio, prompt, endpoint, raw_key, visitor, False, tab):
+            jobs = studio.generate(image, audio, prompt, endpoint, raw_key, visitor, False, tab, held=rows)
+            async for event in jobs:
                 await updates.put((endpoint, event))
         except StudioError as exc:
             await updates.put((endpoint, exc))
         finally:
+            for row in rows:  # a placeholder never reaches fal; the model's job exchanged it if it started
+                studio.ledger.release(row)
             await updates.put(None)
 
+    rows = [[reservation.row for reservation in each if reservation is not None] for each in held]
     tasks = [
-        asyncio.create_task(run(e, t)) for e, t in zip(endpoints, compare_sessions(session, endpoints), strict=True)
+        asyncio.create_task(run(e, t, r))
+        for e, t, r in zip(endpoints, compare_sessions(session, endpoints), rows, strict=True)
     ]
     try:
         running = len(tasks)

@@ -17,6 +17,13 @@ class Checking:
 
 
 @dataclass(frozen=True)
+class Speaking:
+    """A typed script is being spoken (its voice and video already reserved)."""
+
+    model: Model
+
+
+@dataclass(frozen=True)
 class Working:
     progress: Progress
     model: Model
@@ -71,4 +78,4 @@ class Allowance:
     resets: str
 
 
-Event = Checking | Working | Accepted | Done | Reused | Stopped
+Event = Checking | Speaking | Working | Accepted | Done | Reused | Stopped

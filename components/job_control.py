@@ -81,8 +81,9 @@ class JobControl:
     def resume_owner_jobs(self) -> int:
         """At start-up: follow every owner-key job (or part) that was running when the app stopped."""
         jobs = self.ledger.open_jobs()
-        for _row, endpoint, request_id in jobs:
+        for row, endpoint, request_id in jobs:
             if self.tracker.of_request(request_id) is None and endpoint in self.backends:
+                self.ledger.follow(row)  # this process follows it now: it counts as running until it ends
                 self.follow_again(self.settings.model(endpoint), request_id, None)
         return len(jobs)
 

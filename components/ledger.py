@@ -3,12 +3,16 @@
 A job is reserved (atomically with the cap checks, before anything is uploaded),
 marked accepted when fal gives its request id, then settled from the duration fal
 returns. A reservation is released only when the job provably never reached fal.
+Every row's money ends: settled, failed at fal or ended without a video (both counted
+at the estimate), or released. A row counts as *running* only while this process follows
+it (its `process` is this ledger's token), so a killed process never blocks a visitor.
 Each call opens its own connection: SQLite serialises writers across threads
 and processes, and `BEGIN IMMEDIATE` makes check-then-insert one step.
 """
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +36,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_day ON jobs (day, visitor);
 CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_id);
+CREATE TABLE IF NOT EXISTS sightings (request_id TEXT NOT NULL, payer TEXT NOT NULL, PRIMARY KEY (request_id, payer));
 """
+# Added after the first release: a ledger file from then gains them on open.
+_LATER_COLUMNS = {"process": "TEXT"}
 # What a row counts against the caps: the estimate until fal says what it cost.
 _SPENT = (
     "COALESCE(SUM(CASE state WHEN 'settled' THEN actual_dollars WHEN 'released' THEN 0 ELSE estimate_dollars END), 0)"
@@ -46,6 +53,7 @@ class Usage:
     visitor_dollars: float
     app_dollars: float
     visitor_running: int
+    anonymous_dollars: float = 0.0  # every visitor who is not signed in, together
 
 
 def utc_day(moment: float) -> str:
@@ -57,22 +65,33 @@ class Ledger:
         self.path = path
         # A reservation older than this no longer counts as running (the app was killed mid-job).
         self._running_window = running_window_seconds
+        # Rows this process reserved or follows carry it; only they count as running.
+        self.process = secrets.token_hex(8)
         with sqlite3.connect(self.path, timeout=30) as db:
             db.executescript(_SCHEMA)
+            present = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            for column, kind in _LATER_COLUMNS.items():
+                if column not in present:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         db.close()
 
-    def reserve(self, visitor: str, endpoint: str, dollars: list[float], allow: Callable[[Usage], None]) -> list[int]:
-        """Check the caps (`allow` raises to refuse) and record one row per video, as one atomic step."""
+    def reserve(
+        self, visitor: str, spends: list[tuple[str, float]], allow: Callable[[Usage], None], replacing: list[int] = ()
+    ) -> list[int]:
+        """Check the caps (`allow` raises to refuse) and record one row per (endpoint, dollars), as one atomic step.
+        Rows in `replacing` (held for this request before its exact cost was known) give way in the same step."""
         now = time.time()
         with self._transaction() as db:
+            for row in replacing:
+                db.execute("UPDATE jobs SET state = 'released' WHERE id = ? AND request_id IS NULL", (row,))
             allow(self._usage(db, visitor, now))
             rows = [
                 db.execute(
-                    "INSERT INTO jobs (visitor, endpoint, estimate_dollars, reserved_at, day, state) "
-                    "VALUES (?, ?, ?, ?, ?, 'reserved')",
-                    (visitor, endpoint, amount, now, utc_day(now)),
+                    "INSERT INTO jobs (visitor, endpoint, estimate_dollars, reserved_at, day, state, process) "
+                    "VALUES (?, ?, ?, ?, ?, 'reserved', ?)",
+                    (visitor, endpoint, amount, now, utc_day(now), self.process),
                 ).lastrowid
-                for amount in dollars
+                for endpoint, amount in spends
             ]
         return [int(row) for row in rows]
 
@@ -95,6 +114,43 @@ class Ledger:
                 "WHERE id = ? AND state = 'accepted'",
                 (row,),
             )
+
+    def ended(self, row: int) -> None:
+        """The job may have reached fal but this process no longer follows it (a timeout, a failed save):
+        counted at its estimate until a Recover settles it, never running."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'settled', actual_dollars = estimate_dollars "
+                "WHERE id = ? AND state IN ('reserved', 'accepted')",
+                (row,),
+            )
+
+    def recovered(self, request_id: str, seconds: float, dollars: float) -> None:
+        """A Recover of an owner-key job: what fal's result says it cost, unless the row is already exact."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'settled', actual_seconds = ?, actual_dollars = ? "
+                "WHERE request_id = ? AND state != 'released' AND (actual_seconds IS NULL OR actual_seconds = 0)",
+                (seconds, dollars, request_id),
+            )
+
+    def follow(self, row: int) -> None:
+        """This process follows the row now (after a restart): it counts as running again until it ends."""
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET process = ? WHERE id = ?", (self.process, row))
+
+    def seen(self, payer: str, request_ids: list[str]) -> None:
+        """The payer (`owner:<visitor>` or a key's digest) was shown these request ids: theirs to follow again."""
+        with self._transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO sightings VALUES (?, ?)", [(rid, payer) for rid in request_ids])
+
+    def visible_to(self, payer: str, request_ids: list[str]) -> bool:
+        """Whether every one of these request ids was shown to this payer by this app."""
+        wanted = sorted(set(request_ids))
+        with self._transaction() as db:
+            query = f"SELECT COUNT(*) FROM sightings WHERE payer = ? AND request_id IN ({','.join('?' * len(wanted))})"
+            (found,) = db.execute(query, (payer, *wanted)).fetchone()
+        return bool(wanted) and found == len(wanted)
 
     def release(self, row: int) -> None:
         """Only for a job that never reached fal: it costs nothing, so it counts nothing."""
@@ -132,11 +188,13 @@ class Ledger:
         day = utc_day(now)
         (app,) = db.execute(f"SELECT {_SPENT} FROM jobs WHERE day = ?", (day,)).fetchone()
         (mine,) = db.execute(f"SELECT {_SPENT} FROM jobs WHERE day = ? AND visitor = ?", (day, visitor)).fetchone()
+        (anonymous,) = db.execute(f"SELECT {_SPENT} FROM jobs WHERE day = ? AND visitor LIKE 'ip:%'", (day,)).fetchone()
         (running,) = db.execute(
-            "SELECT COUNT(*) FROM jobs WHERE visitor = ? AND state IN ('reserved', 'accepted') AND reserved_at > ?",
-            (visitor, now - self._running_window),
+            "SELECT COUNT(*) FROM jobs WHERE visitor = ? AND state IN ('reserved', 'accepted') AND process = ? "
+            "AND reserved_at > ?",
+            (visitor, self.process, now - self._running_window),
         ).fetchone()
-        return Usage(visitor_dollars=float(mine), app_dollars=float(app), visitor_running=int(running))
+        return Usage(float(mine), float(app), int(running), float(anonymous))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

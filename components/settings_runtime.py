@@ -5,6 +5,7 @@ Split from settings.py (models and input limits) to keep each module small.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 
@@ -32,6 +33,9 @@ class Budget:
     max_jobs_per_visitor_at_once: int
     max_dollars_per_day: float  # the whole app, all visitors, per UTC day
     owner_key_requires_login: bool  # true: anonymous visitors bring their own key or use the preview
+    # What every visitor who is not signed in may spend together in a day: rotating addresses cannot
+    # take the whole day from signed-in visitors.
+    max_dollars_per_day_anonymous: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,25 @@ def parse_budget(reader: FieldReader, root: dict) -> Budget:
         ),
         max_dollars_per_day=reader.number(raw, "max_dollars_per_day", "budget", minimum=0),
         owner_key_requires_login=reader.flag(raw, "owner_key_requires_login", "budget", default=False),
+        max_dollars_per_day_anonymous=reader.number(
+            raw, "max_dollars_per_day_anonymous", "budget", minimum=0, default=20
+        ),
     )
+
+
+def parse_trusted_proxies(reader: FieldReader, root: dict) -> tuple[str, ...]:
+    """`identity.trusted_proxies`: the owner's proxies (addresses or CIDR networks) whose
+    X-Forwarded-For hops may be believed. Default none: off a Space the connection's address counts."""
+    raw = reader.mapping(root.get("identity", {}), "identity")
+    proxies = raw.get("trusted_proxies", [])
+    if not isinstance(proxies, list):
+        raise reader.error("identity.trusted_proxies", "must be a list of addresses or networks", proxies)
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(str(proxy), strict=False)
+        except ValueError:
+            raise reader.error("identity.trusted_proxies", "must hold IP addresses or CIDR networks", proxy) from None
+    return tuple(str(proxy) for proxy in proxies)
 
 
 def parse_storage(reader: FieldReader, root: dict) -> Storage:

@@ -15,26 +15,36 @@ import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from components.access import check_resumable
 from components.backends.base import Backend
-from components.budget import LOGIN_REQUIRED, Caps
+from components.budget import Caps
 from components.errors import InputRejected
-from components.events import Accepted, Allowance, Checking, Done, Event, Stopped, Working
-from components.identity import Visitor, payer_of
+from components.events import Accepted, Allowance, Checking, Done, Event, Speaking, Stopped, Working
+from components.identity import Identities, Visitor
 from components.job_control import JobControl
 from components.job_runner import Made, earlier_run, make_pools
 from components.jobs import prepare_job
 from components.ledger import Ledger
 from components.library import Library
+from components.payer import Payer, Spend
 from components.preflight import Preflight
 from components.pricing import Estimate
 from components.runs import Run, RunCache, fingerprint, from_entry, pending_run
 from components.settings import Model, Settings
 from components.tracker import Tracked, Tracker
 from components.voices import Voices
+
+
+@dataclass(frozen=True)
+class Script:
+    """A typed script to speak as the video's voice."""
+
+    text: str
+    voice: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class Studio:
     # Identical inputs from the same payer re-use a finished video instead of paying twice.
     finished_runs: RunCache = field(default_factory=RunCache, repr=False)
     login_offered: bool = False
+    # Who a caller is: decided by this one rule on every path (page, API, MCP).
+    identities: Identities = field(default_factory=Identities)
     # Jobs run in tasks of their own, followed by pages, so a reload never loses one.
     tracker: Tracker = field(default_factory=Tracker, repr=False)
     _caps: Caps = field(init=False, repr=False)
@@ -63,12 +75,12 @@ class Studio:
     def voices(self) -> Voices:
         """Typed scripts → voice clips; spending on the app's key goes through the same ledger and caps."""
         speaker = next((b for b in self.backends.values() if hasattr(b, "speak")), None)
-        return Voices(self.settings, speaker, self.ledger, self._caps, speaker.output_dir / "speech")
+        return Voices(self.settings, speaker, self.ledger, speaker.output_dir / "speech")
 
     @property
     def library(self) -> Library:
         """The visitor's past runs: re-open, and recover by request id."""
-        return Library(self.settings, self.backends, self.ledger, self.visitor_key)
+        return Library(self.settings, self.backends, self.ledger)
 
     @property
     def preflight(self) -> Preflight:
@@ -82,20 +94,15 @@ class Studio:
             raise InputRejected("This app does not accept visitors' fal keys; leave the key field empty.")
         return key
 
+    def payer(self, visitor: Visitor, raw_key: str | None) -> Payer:
+        """Who pays for this caller's request: the one object every spending path asks."""
+        return Payer(visitor, self.visitor_key(raw_key), self._caps, self.ledger)
+
     def spending_check(self, visitor: Visitor, endpoint: str, raw_key: str | None) -> Callable[[Estimate], None]:
         """What Generate checks of the owner's budget, for the readiness line: raises as Generate would
         (sign-in required, a cap reached), without reserving anything. A visitor's own key passes."""
-        backend = self.backends[self.settings.model(endpoint).endpoint]
-
-        def check(estimate: Estimate) -> None:
-            if not backend.paid or self.visitor_key(raw_key) is not None:
-                return
-            if self.settings.budget.owner_key_requires_login and not visitor.signed_in:
-                raise InputRejected(LOGIN_REQUIRED)
-            self._caps.check_request(estimate)
-            self._caps.check_usage(estimate.dollars, self.ledger.usage(visitor.id))
-
-        return check
+        payer, paid = self.payer(visitor, raw_key), self.backends[self.settings.model(endpoint).endpoint].paid
+        return lambda estimate: payer.check([Spend(endpoint, paid, estimate)])
 
     def allowance(self, visitor: Visitor) -> Allowance:
         return self._caps.allowance(self.ledger.usage(visitor.id))
@@ -111,39 +118,58 @@ class Studio:
         new_take: bool = False,
         session: str | None = None,
         skip_face_check: bool = False,
+        script: Script | None = None,
+        held: Sequence[int] = (),
     ) -> AsyncIterator[Event]:
-        started = time.monotonic()
-        model = self.settings.model(endpoint)
-        backend, key = self.backends[endpoint], self.visitor_key(raw_key)
-        on_owner_key = backend.paid and key is None
-        if on_owner_key and self.settings.budget.owner_key_requires_login and not visitor.signed_in:
-            raise InputRejected(LOGIN_REQUIRED)
+        """`script`: speak it first (voice and video reserved together); `held`: ledger rows reserved for this
+        video by a comparison, exchanged for the exact ones once the inputs are checked."""
+        started, model = time.monotonic(), self.settings.model(endpoint)
+        backend, payer = self.backends[endpoint], self.payer(visitor, raw_key)
+        payer.admit(backend.paid)
         yield Checking(model)
         # Removed when the job's task ends (not when this page stops listening): parts may still be uploading.
-        workdir = Path(tempfile.mkdtemp(prefix="kling-job-"))
-        handed_over = False
+        workdir, handed_over, held = Path(tempfile.mkdtemp(prefix="kling-job-")), False, list(held)
         try:
+            if script is not None:
+                yield Speaking(model)
+                audio, held = await self._voice_first(script, payer, model, backend.paid)
             async with self._pools["decodes"]:
                 job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, workdir, skip_face_check)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
                 digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)
-                same_inputs = f"{digest}:{payer_of(visitor, key)}"
+                same_inputs = f"{digest}:{payer.id}"
                 earlier = None if new_take else earlier_run(self.finished_runs, self.backends, same_inputs)
                 if earlier is not None:
                     yield earlier
                     return
-            reserved = self._caps.reserve(self.ledger, visitor.id, endpoint, job.estimate) if on_owner_key else None
-            reservations = reserved or [None] * len(job.parts())
-            tracked = self._control.start(job, key, visitor, same_inputs, reservations, session, workdir)
+            (reservations,) = payer.reserve([Spend(endpoint, backend.paid, job.estimate)], replacing=held)
+            held = []
+            tracked = self._control.start(job, payer.key, visitor, same_inputs, reservations, session, workdir)
             handed_over = True
-            listening = self._listen(tracked, model, job.estimate, started, note=job.note)
+            listening = self._listen(tracked, model, job.estimate, started, payer, note=job.note)
             async with contextlib.aclosing(listening) as events:
                 async for event in events:
                     yield event
         finally:
+            for row in held:  # held for this video, which never reached fal
+                self.ledger.release(row)
             if not handed_over:
                 shutil.rmtree(workdir, ignore_errors=True)
+
+    async def _voice_first(self, script: Script, payer: Payer, model: Model, video_paid: bool) -> tuple[str, list[int]]:
+        """A typed script's voice and an estimate of its video, reserved in one step before a byte is spoken."""
+        voices = self.voices
+        video = Spend(model.endpoint, video_paid, voices.quote(script.text, script.voice, model).video)
+        voice, held_video = payer.reserve([voices.spend(script.text, script.voice, model), video])
+        held = [reservation.row for reservation in held_video if reservation is not None]
+        try:
+            spoken = await voices.speak(script.text, script.voice, payer, model, voice[0])
+        except BaseException:
+            for row in held:
+                self.ledger.release(row)
+            raise
+        return str(spoken.path), held
 
     async def _listen(
         self,
@@ -151,6 +177,7 @@ class Studio:
         model: Model,
         estimate: Estimate | None,
         started: float,
+        payer: Payer,
         from_latest: bool = False,
         note: str | None = None,
         resumed: Run | None = None,
@@ -169,6 +196,7 @@ class Studio:
                 pending = pending_run(model, event, estimate, resumed)
                 if pending is not None and event.request_ids != announced:
                     announced = event.request_ids
+                    self.ledger.seen(payer.id, [rid for rid in announced if rid])
                     yield Accepted(pending, working)
                     continue
                 yield working
@@ -178,12 +206,18 @@ class Studio:
             if tracked.request_id is None and tracked.task is not None:
                 tracked.task.cancel()
 
-    async def resume(self, entry: object, raw_key: str | None) -> AsyncIterator[Working | Accepted | Done]:
-        """Follow a run the history says is still pending — after a reload or a restart — without a new submit."""
-        run, started = from_entry(entry), time.monotonic()
-        tracked = self._control.tracked_again(run, self.visitor_key(raw_key))
+    async def resume(
+        self, entry: object, raw_key: str | None, visitor: Visitor
+    ) -> AsyncIterator[Working | Accepted | Done]:
+        """Follow a run the history says is still pending — after a reload or a restart — without a new submit.
+        Only a job this app showed to this payer, with at most as many parts as a narration can have."""
+        run, started, payer = from_entry(entry), time.monotonic(), self.payer(visitor, raw_key)
+        check_resumable(run, self.settings.model(run.endpoint).limits.audio, payer.id, self.ledger.visible_to)
+        tracked = self._control.tracked_again(run, payer.key)
         model = self.settings.model(run.endpoint)
-        listening = self._listen(tracked, model, None, started, from_latest=True, resumed=run if run.parts else None)
+        listening = self._listen(
+            tracked, model, None, started, payer, from_latest=True, resumed=run if run.parts else None
+        )
         async with contextlib.aclosing(listening) as events:
             async for event in events:
                 yield event

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.budget import Caps
+from components.budget import Reservation
 from components.errors import InputRejected
-from components.identity import Visitor
 from components.ledger import Ledger
+from components.payer import Payer, Spend
 from components.pricing import Estimate, estimate_parts, format_dollars
 from components.settings import Model, Settings
 from components.speech import check_script, script_cost, speak_offline, spoken_seconds
@@ -58,7 +58,6 @@ class Voices:
     settings: Settings
     speaker: Any = field(repr=False)  # the backend that speaks on fal (has `speak` and `has_key`)
     ledger: Ledger = field(repr=False)
-    caps: Caps = field(repr=False)
     folder: Path = field(repr=False)
 
     def choices(self) -> list[tuple[str, str]]:
@@ -84,28 +83,36 @@ class Voices:
         video = estimate_parts([seconds / parts] * parts, model.price_per_second)
         return ScriptQuote(len(script), script_cost(script, engine), video)
 
-    async def speak(self, text: str, voice_ref: str, key: str | None, visitor: Visitor, model: Model) -> Spoken:
-        """Check the script locally first (nothing is spent on a refusal), then speak it."""
+    def spend(self, text: str, voice_ref: str, model: Model) -> Spend:
+        """What speaking this script would buy at fal (checked first: a refusal spends nothing)."""
         engine, voice_id = self.resolve(voice_ref)
         script = check_script(text, engine, voice_id, model.limits.audio.max_total_seconds)
+        return Spend(engine.id, engine.paid and script_cost(script, engine) > 0, dollars=script_cost(script, engine))
+
+    async def speak(
+        self, text: str, voice_ref: str, payer: Payer, model: Model, reservation: Reservation | None = None
+    ) -> Spoken:
+        """Check the script locally first, then speak it. On the owner's key it is reserved by the payer
+        (sign-in rule and caps) unless the caller reserved it already, with a video, in one step."""
+        engine, voice_id = self.resolve(voice_ref)
+        script = check_script(text, engine, voice_id, model.limits.audio.max_total_seconds)
+        spend = self.spend(text, voice_ref, model)
+        if reservation is None:
+            (reservation,) = payer.reserve([spend])[0]
         self.folder.mkdir(parents=True, exist_ok=True)
         self._sweep()
         if not engine.paid:
             return Spoken(await asyncio.to_thread(speak_offline, script, voice_id, self.folder), 0.0, None)
-        cost = script_cost(script, engine)
-        reservation = None
-        if key is None and cost > 0:
-            reservation = self.caps.reserve_dollars(self.ledger, visitor.id, engine.id, cost)
         try:
-            path, request_id = await self.speaker.speak(engine, script, voice_id, key, self.folder)
+            path, request_id = await self.speaker.speak(engine, script, voice_id, payer.key, self.folder)
         except BaseException as exc:
             if reservation is not None:
                 reservation.ended_without_video(exc)
             raise
         if reservation is not None:
             self.ledger.accepted(reservation.row, request_id)
-            self.ledger.settle(reservation.row, 0.0, cost)
-        return Spoken(path, cost, request_id)
+            self.ledger.settle(reservation.row, 0.0, spend.dollars)
+        return Spoken(path, spend.dollars, request_id)
 
     def _sweep(self) -> None:
         cutoff = time.time() - _KEEP_SPOKEN_SECONDS

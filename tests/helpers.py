@@ -25,6 +25,7 @@ UNLIMITED = Budget(
     max_jobs_per_visitor_at_once=1000,
     max_dollars_per_day=1e9,
     owner_key_requires_login=False,
+    max_dollars_per_day_anonymous=1e9,
 )
 
 
@@ -43,14 +44,16 @@ def running_app(
     output_dir: Path,
     finished_runs: RunCache | None = None,
     data_dir: Path | None = None,
+    environ: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """The app on a free loopback port; yields its URL and closes it afterwards.
 
     Each launch gets a ledger of its own unless `data_dir` is given (a restart on the same data)."""
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="kling-data-"))
-    demo, studio = build_demo(settings, server_key, output_dir, finished_runs, data_dir, environ={})
+    environ = environ or {}
+    demo, studio = build_demo(settings, server_key, output_dir, finished_runs, data_dir, environ=environ)
     try:
-        _, url, _ = launch(demo, studio, environ={}, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+        _, url, _ = launch(demo, studio, environ=environ, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
         yield url
     finally:
         demo.close()

@@ -235,7 +235,7 @@ def test_a_narration_left_mid_way_is_followed_again_after_a_reload_and_after_a_r
         await started.aclose()  # the page goes away; fal has every part
         if release:
             backend.gate.set()
-        return pending, [event async for event in studio.resume(pending.entry(), "")]
+        return pending, [event async for event in studio.resume(pending.entry(), "", ANON)]
 
     pending, events = asyncio.run(leave_then_come_back(studio_on(backend), release=True))
     done = events[-1]
@@ -252,7 +252,7 @@ def test_a_narration_left_mid_way_is_followed_again_after_a_reload_and_after_a_r
 
 
 async def _collect_resume(studio: Studio, pending: Run) -> list:
-    return [event async for event in studio.resume(pending.entry(), "")]
+    return [event async for event in studio.resume(pending.entry(), "", ANON)]
 
 
 @pytest.mark.parametrize(

@@ -25,21 +25,29 @@ PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 @dataclass(frozen=True)
 class CompareHandlers:
     studio: Studio = field(repr=False)
-    behind_proxy: bool = False
 
-    def estimate(self, audio: Any, models: list[str], fal_key: str, request: gr.Request) -> str:
+    def estimate(
+        self, audio: Any, models: list[str], fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> str:
         """The comparison's total before the click, or why it could not run."""
         if not file_path(audio):
             return "Add a voice clip to see what the comparison would cost."
         try:
-            visitor = visitor_of(request, None, self.behind_proxy)
+            visitor = visitor_of(request, profile, self.studio.identities)
             total = check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
         except StudioError as exc:
             return f"⚠️ {exc}"
         return f"**Comparison total:** about {format_dollars(total)} for {len(models)} videos."
 
     async def compare(
-        self, image: Any, audio: Any, prompt: str, models: list[str], fal_key: str, request: gr.Request
+        self,
+        image: Any,
+        audio: Any,
+        prompt: str,
+        models: list[str],
+        fal_key: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
     ) -> AsyncIterator[tuple[Any, ...]]:
         """Make the same talking-avatar video on 2 or 3 models at once, to compare them side by side.
 
@@ -58,7 +66,7 @@ class CompareHandlers:
         models, started = list(models or []), time.monotonic()
         videos, labels, runs = [None] * MAX_MODELS, [""] * MAX_MODELS, []
         with as_gradio_error("comparing models"):
-            visitor = visitor_of(request, None, self.behind_proxy)
+            visitor = visitor_of(request, profile, self.studio.identities)
             check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
             session = getattr(request, "session_hash", None)
             async for endpoint, event in compare(
@@ -102,10 +110,10 @@ def _label(event: object, model: str, wall: float) -> str:
     return f"**{model}** — ⏳ checking"
 
 
-def compare_panel(studio: Studio, behind_proxy: bool, inputs: dict[str, Any]) -> None:
+def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
     """Inside the current Blocks: the panel and its events. `inputs`: image, audio, prompt, fal_key, history,
     history_list, remember_choices (a function that lists the history)."""
-    handlers = CompareHandlers(studio, behind_proxy)
+    handlers = CompareHandlers(studio)
     paid = [(m.label, m.endpoint) for m in studio.settings.models if studio.backends[m.endpoint].paid]
     with gr.Accordion("⚖️ Compare models side by side", open=False, elem_id="compare_panel"):
         models = gr.CheckboxGroup(

@@ -12,8 +12,8 @@ from typing import Any
 import gradio as gr
 
 from components.errors import StudioError
-from components.events import Accepted, Checking, Event, Reused, Stopped, Working
-from components.identity import Visitor, identify
+from components.events import Accepted, Checking, Event, Reused, Speaking, Stopped, Working
+from components.identity import Identities, Visitor
 from components.web import wording
 
 log = logging.getLogger("kling_studio")
@@ -51,13 +51,13 @@ def file_path(payload: Any) -> str | None:
     return payload or None
 
 
-def visitor_of(request: gr.Request | None, profile: gr.OAuthProfile | None, behind_proxy: bool) -> Visitor:
-    """Who is calling, for the owner's budget: the signed-in account, else the address (see identity.py)."""
+def visitor_of(request: gr.Request | None, profile: gr.OAuthProfile | None, identities: Identities) -> Visitor:
+    """Who is calling: the signed-in account, else the connection's address by the one rule in identity.py."""
     username = getattr(profile, "username", None) if profile is not None else None
     client = getattr(request, "client", None)
     headers = getattr(request, "headers", None) or {}
     forwarded = headers.get("x-forwarded-for") if hasattr(headers, "get") else None
-    return identify(username, getattr(client, "host", None), forwarded, behind_proxy)
+    return identities.visitor(username, getattr(client, "host", None), forwarded)
 
 
 def session_of(request: gr.Request | None) -> str | None:
@@ -68,6 +68,8 @@ def page_update(event: Event) -> tuple[Any, str, Any]:
     """(video, status, run record) for one studio event."""
     if isinstance(event, Checking):
         return None, wording.checking(event.model.label), gr.skip()
+    if isinstance(event, Speaking):
+        return gr.skip(), wording.speaking(), gr.skip()
     if isinstance(event, Working):
         return gr.skip(), wording.describe_progress(event), gr.skip()
     if isinstance(event, Accepted):  # into the browser's history at once: a reload must not lose it

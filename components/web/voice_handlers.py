@@ -15,7 +15,6 @@ from components.web.edge import as_gradio_error, visitor_of
 @dataclass(frozen=True)
 class VoiceHandlers:
     studio: Studio = field(repr=False)
-    behind_proxy: bool = False
 
     async def speak(
         self, text: str, voice: str, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
@@ -35,10 +34,9 @@ class VoiceHandlers:
             The spoken audio file (WAV or MP3).
         """
         with as_gradio_error("speaking a script"):
-            visitor = visitor_of(request, profile, self.behind_proxy)
+            payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
             model = self.studio.settings.model(self.studio.settings.default_model)
-            key = self.studio.visitor_key(fal_key)
-            return str((await self.studio.voices.speak(text, voice, key, visitor, model)).path)
+            return str((await self.studio.voices.speak(text, voice, payer, model)).path)
 
     def estimate_script(self, text: str, voice: str, model: str) -> str:
         """The script's cost and the video's estimate from its spoken length, as one total."""
