@@ -1,13 +1,10 @@
 """The owner's spend ledger: every job on the app's FAL_KEY, in SQLite on disk, so caps survive restarts.
 
-A job is reserved (atomically with the cap checks, before anything is uploaded),
-marked accepted when fal gives its request id, then settled from the duration fal
-returns. A reservation is released only when the job provably never reached fal.
-Every row's money ends: settled, failed at fal or ended without a video (both counted
-at the estimate), or released. A row counts as *running* only while this process follows
-it (its `process` is this ledger's token), so a killed process never blocks a visitor.
-Each call opens its own connection: SQLite serialises writers across threads
-and processes, and `BEGIN IMMEDIATE` makes check-then-insert one step.
+A job is reserved (with the cap checks, before anything is uploaded), accepted with fal's request id,
+then settled from the duration fal returns. Every row's money ends: settled, failed at fal or ended
+without a video (both at the estimate), or released. A row is *running* only while this process follows
+it (its `process` is this ledger's token), so a killed process never blocks a visitor. Each call opens
+its own connection; `BEGIN IMMEDIATE` makes check-then-insert one step across threads and processes.
 """
 
 from __future__ import annotations
@@ -20,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from components.sightings import Sightings
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -36,7 +35,6 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_day ON jobs (day, visitor);
 CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_id);
-CREATE TABLE IF NOT EXISTS sightings (request_id TEXT NOT NULL, payer TEXT NOT NULL, PRIMARY KEY (request_id, payer));
 """
 # Added after the first release: a ledger file from then gains them on open.
 _LATER_COLUMNS = {"process": "TEXT"}
@@ -74,6 +72,7 @@ class Ledger:
                 if column not in present:
                     db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         db.close()
+        self.sightings = Sightings(path)
 
     def reserve(
         self, visitor: str, spends: list[tuple[str, float]], allow: Callable[[Usage], None], replacing: list[int] = ()
@@ -138,19 +137,6 @@ class Ledger:
         """This process follows the row now (after a restart): it counts as running again until it ends."""
         with self._transaction() as db:
             db.execute("UPDATE jobs SET process = ? WHERE id = ?", (self.process, row))
-
-    def seen(self, payer: str, request_ids: list[str]) -> None:
-        """The payer (`owner:<visitor>` or a key's digest) was shown these request ids: theirs to follow again."""
-        with self._transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO sightings VALUES (?, ?)", [(rid, payer) for rid in request_ids])
-
-    def visible_to(self, payer: str, request_ids: list[str]) -> bool:
-        """Whether every one of these request ids was shown to this payer by this app."""
-        wanted = sorted(set(request_ids))
-        with self._transaction() as db:
-            query = f"SELECT COUNT(*) FROM sightings WHERE payer = ? AND request_id IN ({','.join('?' * len(wanted))})"
-            (found,) = db.execute(query, (payer, *wanted)).fetchone()
-        return bool(wanted) and found == len(wanted)
 
     def release(self, row: int) -> None:
         """Only for a job that never reached fal: it costs nothing, so it counts nothing."""

@@ -31,7 +31,11 @@ class Library:
         run = from_entry(entry)
         backend = self.backends.get(run.endpoint)
         local = backend.output_dir / run.video if backend is not None else None
-        if local is not None and local.is_file() and may_open_local_copy(run, payer.id, self.ledger.visible_to):
+        if (
+            local is not None
+            and local.is_file()
+            and may_open_local_copy(run, payer.id, self.ledger.sightings.visible_to)
+        ):
             return Reopened(run, local, recovered=False)
         if not run.request_id:
             raise InputRejected("That preview is no longer on this server; generate it again (it is free).")
@@ -42,7 +46,9 @@ class Library:
         of the job names it, else each catalog model that can be recovered is asked in turn."""
         key, request_id = payer.key, check_request_id(request_id)
         endpoints = self._candidates(request_id, endpoint)
-        if key is None and not (self.ledger.holds(request_id) and self.ledger.visible_to(payer.id, [request_id])):
+        if key is None and not (
+            self.ledger.holds(request_id) and self.ledger.sightings.visible_to(payer.id, [request_id])
+        ):
             raise InputRejected(
                 f"On the app's fal key only jobs this app ran for you can be recovered, and {request_id} is not one "
                 "of them. Paste the fal key that ran it into “Your fal key”, or sign in as you did when you ran it."
@@ -57,7 +63,7 @@ class Library:
                 continue
             if key is None:  # what fal's result says it cost ends the row's money
                 self.ledger.recovered(request_id, finished.seconds, finished.cost)
-            self.ledger.seen(payer.id, [request_id])
+            self.ledger.sightings.seen(payer.id, [request_id])
             return Reopened(Run.made_by(model, finished), finished.video, recovered=True)
         raise failure or InputRejected("No model in this app's catalog can recover a job.")
 

@@ -26,16 +26,17 @@ from components.errors import InputRejected
 from components.events import Accepted, Allowance, Checking, Done, Event, Speaking, Stopped, Working
 from components.identity import Identities, Visitor
 from components.job_control import JobControl
-from components.job_runner import Made, earlier_run, make_pools
+from components.job_runner import earlier_run, make_pools
 from components.jobs import prepare_job
 from components.ledger import Ledger
 from components.library import Library
+from components.listening import listen
 from components.payer import Payer, Spend
 from components.preflight import Preflight
 from components.pricing import Estimate
-from components.runs import Run, RunCache, fingerprint, from_entry, pending_run
+from components.runs import RunCache, fingerprint, from_entry
 from components.settings import Model, Settings
-from components.tracker import Tracked, Tracker
+from components.tracker import Tracker
 from components.voices import Voices
 
 
@@ -147,7 +148,7 @@ class Studio:
             held = []
             tracked = self._control.start(job, payer.key, visitor, same_inputs, reservations, session, workdir)
             handed_over = True
-            listening = self._listen(tracked, model, job.estimate, started, payer, note=job.note)
+            listening = listen(tracked, model, job.estimate, started, self._shown(payer), note=job.note)
             async with contextlib.aclosing(listening) as events:
                 async for event in events:
                     yield event
@@ -171,40 +172,9 @@ class Studio:
             raise
         return str(spoken.path), held
 
-    async def _listen(
-        self,
-        tracked: Tracked,
-        model: Model,
-        estimate: Estimate | None,
-        started: float,
-        payer: Payer,
-        from_latest: bool = False,
-        note: str | None = None,
-        resumed: Run | None = None,
-    ) -> AsyncIterator[Working | Accepted | Done | Stopped]:
-        """A page following a tracked job. If it goes away before fal took the job, the job stops too.
-
-        Each new request id (a narration has one per part) is announced, so the history keeps them all."""
-        announced: tuple[str, ...] = ()
-        try:
-            async for event in tracked.listen(from_latest):
-                elapsed = time.monotonic() - started
-                if isinstance(event, Made):
-                    yield Done(event.run, event.video, elapsed, " ".join(filter(None, [event.note, note])) or None)
-                    continue
-                working = Working(event, model, estimate, elapsed, note)
-                pending = pending_run(model, event, estimate, resumed)
-                if pending is not None and event.request_ids != announced:
-                    announced = event.request_ids
-                    self.ledger.seen(payer.id, [rid for rid in announced if rid])
-                    yield Accepted(pending, working)
-                    continue
-                yield working
-            if tracked.stopped is not None:
-                yield tracked.stopped
-        finally:
-            if tracked.request_id is None and tracked.task is not None:
-                tracked.task.cancel()
+    def _shown(self, payer: Payer) -> Callable[[list[str]], None]:
+        """What a page is shown becomes the payer's to follow again (see access.py)."""
+        return lambda request_ids: self.ledger.sightings.seen(payer.id, request_ids)
 
     async def resume(
         self, entry: object, raw_key: str | None, visitor: Visitor
@@ -212,12 +182,11 @@ class Studio:
         """Follow a run the history says is still pending — after a reload or a restart — without a new submit.
         Only a job this app showed to this payer, with at most as many parts as a narration can have."""
         run, started, payer = from_entry(entry), time.monotonic(), self.payer(visitor, raw_key)
-        check_resumable(run, self.settings.model(run.endpoint).limits.audio, payer.id, self.ledger.visible_to)
+        check_resumable(run, self.settings.model(run.endpoint).limits.audio, payer.id, self.ledger.sightings.visible_to)
         tracked = self._control.tracked_again(run, payer.key)
         model = self.settings.model(run.endpoint)
-        listening = self._listen(
-            tracked, model, None, started, payer, from_latest=True, resumed=run if run.parts else None
-        )
+        resumed = run if run.parts else None
+        listening = listen(tracked, model, None, started, self._shown(payer), from_latest=True, resumed=resumed)
         async with contextlib.aclosing(listening) as events:
             async for event in events:
                 yield event

@@ -45,7 +45,7 @@ def test_a_row_left_by_a_killed_process_never_counts_as_running_and_recover_sett
     studio, backend = make_studio(tmp_path)
     rows = studio.ledger.reserve(ANON.id, [(PRO, 0.46)], lambda used: None)
     studio.ledger.accepted(rows[0], "req-orphan")
-    studio.ledger.seen("owner:" + ANON.id, ["req-orphan"])
+    studio.ledger.sightings.seen("owner:" + ANON.id, ["req-orphan"])
     restarted = Ledger(tmp_path / "ledger.sqlite3")  # a new process on the same ledger
     assert restarted.usage(ANON.id).visitor_running == 0
     assert restarted.usage(ANON.id).visitor_dollars == pytest.approx(0.46)
