@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +33,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_day ON jobs (day, visitor);
 CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_id);
 """
+# Added since the table was first made: a ledger file from before gets them when it is opened.
+# Which narration a row is a part of (its first part's row), the part's index and audio length,
+# and the narration's id (its first request id) once fal has accepted a part.
+_ADDED_COLUMNS = (("narration_row", "INTEGER"), ("part", "INTEGER"), ("part_seconds", "REAL"), ("narration", "TEXT"))
 # What a row counts against the caps: the estimate until fal says what it cost.
 _SPENT = (
     "COALESCE(SUM(CASE state WHEN 'settled' THEN actual_dollars WHEN 'released' THEN 0 ELSE estimate_dollars END), 0)"
@@ -60,6 +64,12 @@ class Ledger:
         with sqlite3.connect(self.path, timeout=30) as db:
             db.executescript(_SCHEMA)
         db.close()
+        with self._transaction() as db:  # one writer at a time, so two processes never add a column twice
+            have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            for name, kind in _ADDED_COLUMNS:
+                if name not in have:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+            db.execute("CREATE INDEX IF NOT EXISTS jobs_by_narration ON jobs (narration_row)")
 
     def reserve(self, visitor: str, endpoint: str, dollars: list[float], allow: Callable[[Usage], None]) -> list[int]:
         """Check the caps (`allow` raises to refuse) and record one row per video, as one atomic step."""
@@ -137,6 +147,10 @@ class Ledger:
             (visitor, now - self._running_window),
         ).fetchone()
         return Usage(visitor_dollars=float(mine), app_dollars=float(app), visitor_running=int(running))
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, for the ledger's companions (a narration's record of its parts)."""
+        return self._transaction()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
