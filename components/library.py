@@ -7,6 +7,7 @@ probe fal with — other people's request ids.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -14,7 +15,9 @@ from components.backends.base import Backend
 from components.errors import GenerationError, InputRejected
 from components.events import Reopened
 from components.ledger import Ledger
-from components.runs import Run, check_request_id, from_entry
+from components.narration_ledger import NarrationLedger, NarrationRecord
+from components.narration_parts import join_parts, joined_path
+from components.runs import Run, check_request_id, from_entry, now_iso
 from components.settings import Settings
 
 
@@ -36,8 +39,9 @@ class Library:
         return await self.recover(run.request_id, run.endpoint, raw_key)
 
     async def recover(self, request_id: str | None, endpoint: str | None, raw_key: str | None) -> Reopened:
-        """Fetch a finished fal job again by its request id. With no model given, the ledger's record
-        of the job names it, else each catalog model that can be recovered is asked in turn."""
+        """Fetch a finished fal job again by its request id. A job the ledger holds is labelled and priced
+        with the model that ran it, whatever model is chosen; a narration's id, or any of its parts', brings
+        the whole narration back as one video. Otherwise the model given is asked first, then the others."""
         key, request_id = self.key_policy(raw_key), check_request_id(request_id)
         endpoints = self._candidates(request_id, endpoint)
         if key is None and not self.ledger.holds(request_id):
@@ -45,6 +49,9 @@ class Library:
                 f"On the app's fal key only jobs this app ran can be recovered, and {request_id} is not one of them. "
                 "Paste the fal key that ran it into “Your fal key”."
             )
+        narration = NarrationLedger(self.ledger).of_request(request_id)
+        if narration is not None and narration.whole and narration.endpoint in self.backends:
+            return await self._narration(narration, key)
         failure: GenerationError | None = None
         for candidate in endpoints:
             model = self.settings.model(candidate)
@@ -56,12 +63,38 @@ class Library:
             return Reopened(Run.made_by(model, finished), finished.video, recovered=True)
         raise failure or InputRejected("No model in this app's catalog can recover a job.")
 
+    async def _narration(self, record: NarrationRecord, key: str | None) -> Reopened:
+        """The joined video this server made, else every part fetched again from fal (free) and joined."""
+        model = self.settings.model(record.endpoint)
+        backend = self.backends[model.endpoint]
+        seconds, dollars = record.seconds, record.dollars
+        target = joined_path(backend.output_dir, record.narration_id)
+        if not target.is_file():  # swept from the disk, or never joined (the app stopped first)
+            price = model.price_per_second
+            found = await asyncio.gather(*(backend.recover(model.endpoint, part, key, price) for part in record.parts))
+            videos, lengths = [part.video for part in found], list(record.lengths)
+            target = await join_parts(backend.output_dir, record.narration_id, videos, lengths, record.parts)
+            if not record.settled:  # the ledger has no actual figures yet: fal's, priced as the ledger's model
+                seconds, dollars = sum(part.seconds for part in found), sum(part.cost for part in found)
+        run = Run(
+            model.endpoint,
+            model.label,
+            seconds,
+            dollars,
+            record.narration_id,
+            target.name,
+            now_iso(),
+            parts=record.parts,
+        )
+        return Reopened(run, target, recovered=True)
+
     def _candidates(self, request_id: str, endpoint: str | None) -> list[str]:
-        """The model named first (if any), then the one the ledger knows, then every recoverable model:
-        a request id tells fal nothing about which model ran it, and the page's dropdown may have moved on."""
+        """The model the ledger says ran the job; else the model named (if any), then every recoverable
+        model: a request id tells fal nothing about which model ran it, and the page's dropdown may have moved on."""
         recoverable = [m.endpoint for m in self.settings.models if self.backends[m.endpoint].recoverable]
         if endpoint:
             self.settings.model(endpoint)  # refuses an unknown model with a sentence
         known = self.ledger.endpoint_of(request_id)
-        ordered = [e for e in (endpoint, known) if e and e in recoverable] + recoverable
-        return list(dict.fromkeys(ordered))
+        if known in recoverable:
+            return [known]
+        return list(dict.fromkeys(([endpoint] if endpoint in recoverable else []) + recoverable))
