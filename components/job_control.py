@@ -16,6 +16,7 @@ from components.job_runner import Bookkeeping, follow_accepted, removing, run_ne
 from components.jobs import Job
 from components.ledger import Ledger
 from components.narration import NARRATION_CUT_SHORT
+from components.narration_ledger import NarrationLedger, NarrationRecord
 from components.narration_parts import NarrationParts
 from components.pricing import Estimate
 from components.runs import Run, RunCache
@@ -63,7 +64,11 @@ class JobControl:
         if not all(run.parts):
             raise InputRejected(NARRATION_CUT_SHORT)
         found = self.tracker.of_narration(run.request_id or "")
-        return found or self._parts(model, key, None, (), None).resume(run)
+        if found is not None:
+            return found
+        record = NarrationLedger(self.ledger).of_request(run.request_id or "")
+        group = record.first_row if record is not None else None
+        return self._parts(model, key, None, (), None, record=record).resume(run.request_id or "", run.parts, group)
 
     def follow_again(self, model: Model, request_id: str, key: str | None) -> Tracked:
         backend = self.backends[model.endpoint]
@@ -79,13 +84,28 @@ class JobControl:
         return self.tracker.start(work, model.endpoint, None, request_id)
 
     def resume_owner_jobs(self) -> int:
-        """At start-up: follow every owner-key job (or part) that was running when the app stopped."""
+        """At start-up: follow every owner-key job that was running when the app stopped. A narration's
+        parts are followed together and joined; one cut short (a part never reached fal) is followed part by part."""
         jobs = self.ledger.open_jobs()
-        for row, endpoint, request_id in jobs:
-            if self.tracker.of_request(request_id) is None and endpoint in self.backends:
+        for row, endpoint, _request_id in jobs:
+            if endpoint in self.backends:
                 self.ledger.follow(row)  # this process follows it now: it counts as running until it ends
+        together = set()
+        for record in NarrationLedger(self.ledger).unfinished():
+            if record.whole and record.endpoint in self.backends:
+                together.update(record.parts)
+                self._resume_narration(record)
+        for _row, endpoint, request_id in jobs:
+            if request_id not in together and self.tracker.of_request(request_id) is None and endpoint in self.backends:
                 self.follow_again(self.settings.model(endpoint), request_id, None)
         return len(jobs)
+
+    def _resume_narration(self, record: NarrationRecord) -> Tracked:
+        found = self.tracker.of_narration(record.narration_id)
+        if found is not None:
+            return found
+        parts = self._parts(self.settings.model(record.endpoint), None, None, (), None, record=record)
+        return parts.resume(record.narration_id, record.parts, record.first_row)
 
     async def stop(self, session: str | None, key: str | None) -> Stopped:
         """A narration stops every part still running; the message fits the part that had got furthest."""
@@ -117,6 +137,7 @@ class JobControl:
         jobs: tuple[Job, ...],
         payer: Visitor | None,
         pool: asyncio.Semaphore | None = None,
+        record: NarrationRecord | None = None,
     ) -> NarrationParts:
         """A narration's parts; a retried part is reserved on `payer`'s allowance (None: not the owner's key)."""
 
@@ -137,6 +158,8 @@ class JobControl:
             reserve_again,
             lambda request_id: self.follow_again(model, request_id, key),
             jobs,
+            book=NarrationLedger(self.ledger),
+            lengths=record.lengths if record is not None else (),
         )
 
 

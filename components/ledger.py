@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,8 +36,16 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_day ON jobs (day, visitor);
 CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_id);
 """
-# Added after the first release: a ledger file from then gains them on open.
-_LATER_COLUMNS = {"process": "TEXT"}
+# Added since the table was first made: a ledger file from before gets them when it is opened.
+# The process following the row; which narration a row is a part of (its first part's row), the part's
+# index and audio length, and the narration's id (its first request id) once fal has accepted a part.
+_ADDED_COLUMNS = (
+    ("process", "TEXT"),
+    ("narration_row", "INTEGER"),
+    ("part", "INTEGER"),
+    ("part_seconds", "REAL"),
+    ("narration", "TEXT"),
+)
 # What a row counts against the caps: the estimate until fal says what it cost.
 _SPENT = (
     "COALESCE(SUM(CASE state WHEN 'settled' THEN actual_dollars WHEN 'released' THEN 0 ELSE estimate_dollars END), 0)"
@@ -67,12 +75,14 @@ class Ledger:
         self.process = secrets.token_hex(8)
         with sqlite3.connect(self.path, timeout=30) as db:
             db.executescript(_SCHEMA)
-            present = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-            for column, kind in _LATER_COLUMNS.items():
-                if column not in present:
-                    db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         db.close()
         self.sightings = Sightings(path)
+        with self._transaction() as db:  # one writer at a time, so two processes never add a column twice
+            have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            for name, kind in _ADDED_COLUMNS:
+                if name not in have:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+            db.execute("CREATE INDEX IF NOT EXISTS jobs_by_narration ON jobs (narration_row)")
 
     def reserve(
         self, visitor: str, spends: list[tuple[str, float]], allow: Callable[[Usage], None], replacing: list[int] = ()
@@ -181,6 +191,10 @@ class Ledger:
             (visitor, self.process, now - self._running_window),
         ).fetchone()
         return Usage(float(mine), float(app), int(running), float(anonymous))
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, for the ledger's companions (a narration's record of its parts)."""
+        return self._transaction()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
