@@ -3,6 +3,7 @@ app launched in-process (`prevent_thread_lock=True`) and driven with gradio_clie
 
 from __future__ import annotations
 
+import inspect
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -71,3 +72,23 @@ def keyless(fake_fal, tmp_path_factory):
     """The app as a fresh clone runs it: no FAL_KEY anywhere."""
     with running_app(fast_settings(), None, tmp_path_factory.mktemp("keyless-videos")) as url:
         yield url
+
+
+# The layers: `pytest -m unit` (the core, no server: under a minute), `-m api` (the app launched, driven
+# with gradio_client, MCP or HTTP against the fake fal), `-m browser` (Chromium). CI runs all three.
+_SERVES = {"studio", "client", "keyless", "fal", "fake_fal"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(any(item.iter_markers(name)) for name in ("unit", "api", "browser")):
+            continue
+        source = inspect.getsource(item.function)
+        if "open_page" in source or "chromium" in source.lower():
+            item.add_marker(pytest.mark.browser)
+        elif _SERVES & set(item.fixturenames) or any(
+            word in source for word in ("running_app", "_app_process", "sys.executable")
+        ):
+            item.add_marker(pytest.mark.api)
+        else:
+            item.add_marker(pytest.mark.unit)
