@@ -123,7 +123,7 @@ def launch(demo: gr.Blocks, studio: Studio, environ: Mapping[str, str] = os.envi
         "allowed_paths": [assets.SCREENSHOT],
         "mcp_server": mcp_setting(environ),
         # Gradio runs at most max_threads queued events at once (default 40), async ones included: jobs waiting
-        # at fal must not hold every slot, or estimates and other events queue behind them (issue 14's crowd).
+        # at fal must not hold every slot, or estimates and other events queue behind them.
         "max_threads": jobs.max_concurrent + jobs.max_concurrent_owner + jobs.max_concurrent_previews + 40,
         "app_kwargs": {"lifespan": _following(studio)},
     }

@@ -1,4 +1,4 @@
-"""A flood of free previews must not slow a paying visitor's estimate (issue: separate pools).
+"""A flood of free previews must not slow a paying visitor's estimate (the pools are separate).
 
 Prints the estimate's median and p95 with the app idle (the baseline) and while 50 previews
 are requested at once, each call a new session, on the same app process in the same run.

@@ -18,34 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from components.ledger_schema import SCHEMA, add_later_columns
 from components.sightings import Sightings
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY,
-    visitor TEXT NOT NULL,
-    endpoint TEXT NOT NULL,
-    estimate_dollars REAL NOT NULL,
-    reserved_at REAL NOT NULL,
-    day TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('reserved', 'accepted', 'settled', 'released')),
-    request_id TEXT,
-    actual_seconds REAL,
-    actual_dollars REAL
-);
-CREATE INDEX IF NOT EXISTS jobs_by_day ON jobs (day, visitor);
-CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_id);
-"""
-# Added since the table was first made: a ledger file from before gets them when it is opened.
-# The process following the row; which narration a row is a part of (its first part's row), the part's
-# index and audio length, and the narration's id (its first request id) once fal has accepted a part.
-_ADDED_COLUMNS = (
-    ("process", "TEXT"),
-    ("narration_row", "INTEGER"),
-    ("part", "INTEGER"),
-    ("part_seconds", "REAL"),
-    ("narration", "TEXT"),
-)
 # What a row counts against the caps: the estimate until fal says what it cost.
 _SPENT = (
     "COALESCE(SUM(CASE state WHEN 'settled' THEN actual_dollars WHEN 'released' THEN 0 ELSE estimate_dollars END), 0)"
@@ -74,15 +49,11 @@ class Ledger:
         # Rows this process reserved or follows carry it; only they count as running.
         self.process = secrets.token_hex(8)
         with sqlite3.connect(self.path, timeout=30) as db:
-            db.executescript(_SCHEMA)
+            db.executescript(SCHEMA)
         db.close()
         self.sightings = Sightings(path)
         with self._transaction() as db:  # one writer at a time, so two processes never add a column twice
-            have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-            for name, kind in _ADDED_COLUMNS:
-                if name not in have:
-                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
-            db.execute("CREATE INDEX IF NOT EXISTS jobs_by_narration ON jobs (narration_row)")
+            add_later_columns(db)
 
     def reserve(
         self, visitor: str, spends: list[tuple[str, float]], allow: Callable[[Usage], None], replacing: list[int] = ()

@@ -1,8 +1,7 @@
 """The app's own settings, read from space.yaml and validated once at start-up.
 
-Every problem is reported as a `SettingsError` whose message names the field,
-so a typo in space.yaml stops the app with a sentence instead of a traceback
-deep inside a request.
+Every problem is a `SettingsError` whose message names the field, so a typo in
+space.yaml stops the app with a sentence, not a traceback deep inside a request.
 """
 
 from __future__ import annotations
