@@ -15,7 +15,7 @@ import yaml
 
 from components.errors import InputRejected, SettingsError
 from components.settings_fields import FieldReader
-from components.settings_runtime import Budget, Jobs, Storage, parse_budget, parse_jobs, parse_storage
+from components.settings_runtime import Budget, Jobs, Storage, parse_budget, parse_free_work, parse_jobs, parse_storage
 from components.tts_settings import TtsEngine, parse_tts
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "space.yaml"
@@ -73,6 +73,8 @@ class Settings:
     budget: Budget
     storage: Storage
     tts: tuple[TtsEngine, ...] = ()
+    # Free work (uploads, local previews, offline voices) a visitor may start in any minute.
+    free_per_visitor_per_minute: int = 20
 
     def default_for(self, server_has_key: bool) -> str:
         """Without a server key the local preview is the default, so Generate works at once."""
@@ -125,6 +127,7 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
         budget=parse_budget(reader, root),
         storage=parse_storage(reader, root),
         tts=parse_tts(reader, root),
+        free_per_visitor_per_minute=parse_free_work(reader, root),
     )
 
 

@@ -4,28 +4,29 @@ Voices come from space.yaml's `tts:` catalog and are named `<engine>:<voice>` (e
 `espeak:en-us`, `fal-ai/kokoro/american-english:af_heart`). The offline voice renders on
 this machine; a fal voice runs on fal with the visitor's key or, within the owner's caps, the
 app's (its cost reserved in the ledger like a video's). The spoken file then goes through the
-same checks and conversion as an uploaded clip.
+same checks and conversion as an uploaded clip. Voices are kept as MP3, never WAV (a tenth of the disk),
+swept with everything else under the disk budget; the offline voice counts as the visitor's free work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from components.budget import Caps
 from components.errors import InputRejected
+from components.free_work import FreeWork
 from components.identity import Visitor
 from components.ledger import Ledger
+from components.media.audio import compressed_voice
 from components.pricing import Estimate, estimate_parts, format_dollars
 from components.settings import Model, Settings
 from components.speech import check_script, script_cost, speak_offline, spoken_seconds
+from components.storage import DiskBudget
 from components.tts_settings import TtsEngine
-
-_KEEP_SPOKEN_SECONDS = 3600  # a spoken script is an input: it is used within minutes, or made again
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class Voices:
     ledger: Ledger = field(repr=False)
     caps: Caps = field(repr=False)
     folder: Path = field(repr=False)
+    disk: DiskBudget = field(default_factory=DiskBudget, repr=False)
+    free_work: FreeWork = field(default_factory=FreeWork, repr=False)
 
     def choices(self) -> list[tuple[str, str]]:
         return [
@@ -88,10 +91,17 @@ class Voices:
         """Check the script locally first (nothing is spent on a refusal), then speak it."""
         engine, voice_id = self.resolve(voice_ref)
         script = check_script(text, engine, voice_id, model.limits.audio.max_total_seconds)
+        if not engine.paid:  # free, so bounded per visitor instead (before anything is rendered)
+            self.free_work.take(visitor.id)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._sweep()
-        if not engine.paid:
-            return Spoken(await asyncio.to_thread(speak_offline, script, voice_id, self.folder), 0.0, None)
+        if engine.paid:
+            spoken = await self._on_fal(engine, script, voice_id, key, visitor)
+        else:
+            spoken = Spoken(await asyncio.to_thread(speak_offline, script, voice_id, self.folder), 0.0, None)
+        await asyncio.to_thread(self.disk.sweep)  # the new voice is the newest file: older ones go first
+        return spoken
+
+    async def _on_fal(self, engine: TtsEngine, script: str, voice_id: str, key: str | None, visitor: Visitor) -> Spoken:
         cost = script_cost(script, engine)
         reservation = None
         if key is None and cost > 0:
@@ -105,10 +115,4 @@ class Voices:
         if reservation is not None:
             self.ledger.accepted(reservation.row, request_id)
             self.ledger.settle(reservation.row, 0.0, cost)
-        return Spoken(path, cost, request_id)
-
-    def _sweep(self) -> None:
-        cutoff = time.time() - _KEEP_SPOKEN_SECONDS
-        for old in self.folder.glob("script-*"):
-            if old.stat().st_mtime < cutoff:
-                old.unlink(missing_ok=True)
+        return Spoken(await asyncio.to_thread(compressed_voice, path), cost, request_id)
