@@ -20,6 +20,7 @@ import soundfile
 from components.backends.fal_speech import FalSpeech, download_speech, speak_on_fal, speech_arguments
 from components.errors import InputRejected, StudioError
 from components.media.audio import encode_mp3
+from components.text import check_characters
 from components.tts_settings import TtsEngine
 
 __all__ = [
@@ -61,7 +62,7 @@ class SpeechFailed(StudioError):
 
 def check_script(text: str, engine: TtsEngine, voice_id: str, max_spoken_seconds: float) -> str:
     """The script as it will be spoken (trimmed), or InputRejected with a sentence naming the limit."""
-    script = (text or "").strip()
+    script = check_characters((text or "").strip(), "script")
     if not script:
         raise InputRejected("The script is empty. Type what the avatar should say.")
     if engine.voice(voice_id) is None:
