@@ -3,6 +3,7 @@ per-visitor limit on uploads, local previews and offline voices that refuses wit
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from gradio.utils import get_upload_folder
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
+from app import build_demo
 from bench.free_disk import speak_many
 from components.free_work import FreeWork, FreeWorkLimited
 from components.settings import Storage
@@ -60,6 +62,16 @@ def test_one_budget_covers_videos_spoken_scripts_and_gradios_copies_oldest_first
     assert all(path.exists() for path in (example, video, new_copy, staging))
     assert not (cache / "h1").exists()  # Gradio's emptied hash folder goes too
     assert disk.used_bytes() == 3_000_000
+
+
+def test_the_budget_never_deletes_the_pages_own_copies_of_the_examples(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))  # this page's copies, apart from the session's
+    settings = dataclasses.replace(fast_settings(), storage=Storage(keep_videos_hours=72, max_mb=0.001))
+    _, studio = build_demo(settings, None, tmp_path / "videos", data_dir=tmp_path / "data", environ={})
+    stray = _file(tmp_path / "gradio" / "h9" / "upload.png", 0.01, 60, time.time())
+    assert studio.disk.sweep() == [stray]
+    names = {path.name for path in (tmp_path / "gradio").rglob("*") if path.is_file()}
+    assert {"astronaut.jpg", "astronaut.mp3", "hello.mp3", "cat.png"} <= names
 
 
 @needs_espeak

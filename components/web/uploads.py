@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.processing_utils import save_file_to_cache
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from starlette.responses import PlainTextResponse
 from components.errors import StudioError
 from components.studio import Studio
 from components.web.edge import visitor_of
+from components.web.panels import EXAMPLE_ROWS, EXAMPLES
 
 log = logging.getLogger("kling_studio")
 
@@ -36,10 +38,14 @@ def gradio_cache() -> Path:
 
 
 def kept_by_gradio(demo: gr.Blocks) -> set[str]:
-    """Files Gradio itself never deletes (the examples' copies, components' default values): nor may the sweep."""
+    """Files the page needs for as long as it runs, which the disk budget must leave alone: those Gradio keeps
+    (the examples' thumbnails, default values) and its copies of the example files, handed out on a click."""
     kept: set[str] = set(getattr(demo, "keep_in_cache", set()))
     for block in demo.blocks.values():
         kept.update(getattr(block, "keep_in_cache", set()))
+    examples = {EXAMPLES / name for row in EXAMPLE_ROWS for name in row[:2]}
+    # The same call Gradio made for them: it returns the existing copy (by content hash), or makes it again.
+    kept.update(save_file_to_cache(path, str(gradio_cache())) for path in examples if path.is_file())
     return kept
 
 
