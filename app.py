@@ -19,20 +19,22 @@ import gradio as gr
 
 from components.backends import build_backends
 from components.errors import SettingsError
+from components.free_work import FreeWork
 from components.identity import UVICORN_TRUSTS_NO_PROXY, Identities
 from components.ledger import Ledger
 from components.runs import RunCache
 from components.settings import DEFAULT_PATH, Settings, load_settings
-from components.storage import data_folder, ensure_writable, sweep_videos, videos_folder
+from components.storage import DiskBudget, data_folder, ensure_writable, videos_folder
 from components.studio import Studio
 from components.web import assets
 from components.web.page import build_page
+from components.web.uploads import gradio_cache, kept_by_gradio, upload_limit
 
 log = logging.getLogger("kling_studio")
 # Uploads larger than this never reach our code (Kling's own limits are far lower).
 MAX_UPLOAD = "50mb"
-# Gradio's cache (uploads, and its copy of each video shown): swept every 15 min, files older than
-# 2 h deleted. The videos folder, swept by space.yaml's `storage`, is the copy that lasts.
+# Gradio's cache (uploads, and its copy of each file shown): Gradio deletes its files older than 2 h every
+# 15 min; space.yaml's `storage.max_mb` bounds it, the videos and the spoken scripts together (DiskBudget).
 DELETE_CACHE = (900, 7200)
 
 
@@ -45,7 +47,8 @@ def build_studio(
     environ: Mapping[str, str] = os.environ,
 ) -> Studio:
     videos = ensure_writable(output_dir or videos_folder(), "finished videos")
-    sweep_videos(videos, settings.storage)
+    disk = DiskBudget(settings.storage, videos, cache=gradio_cache())
+    disk.sweep()
     if data_dir is None:
         found = data_folder(environ)
         data_dir = found.path
@@ -61,6 +64,8 @@ def build_studio(
         finished_runs or RunCache(),
         login_offered=_on_space_with_login(environ),
         identities=identities,
+        free_work=FreeWork(settings.free_per_visitor_per_minute),
+        disk=disk,
     )
 
 
@@ -82,6 +87,7 @@ def build_demo(
         login_offered=_on_space_with_login(environ),
         delete_cache=DELETE_CACHE,
     )
+    studio.disk.keep(kept_by_gradio(page))  # the examples' copies in Gradio's cache stay
     return page, studio
 
 
@@ -125,7 +131,11 @@ def launch(demo: gr.Blocks, studio: Studio, environ: Mapping[str, str] = os.envi
         # Gradio runs at most max_threads queued events at once (default 40), async ones included: jobs waiting
         # at fal must not hold every slot, or estimates and other events queue behind them.
         "max_threads": jobs.max_concurrent + jobs.max_concurrent_owner + jobs.max_concurrent_previews + 40,
-        "app_kwargs": {"lifespan": _following(studio)},
+        "app_kwargs": {
+            "lifespan": _following(studio),
+            # Raw uploads need no key and no event: counted as free work before Gradio reads them.
+            "middleware": [upload_limit(studio)],
+        },
     }
     options.update(overrides)
     # Before uvicorn starts: it must not rewrite the client address from headers (identity.py decides).

@@ -21,6 +21,7 @@ from components.narration_parts import NarrationParts
 from components.pricing import Estimate
 from components.runs import Run, RunCache
 from components.settings import Model, Settings
+from components.storage import DiskBudget
 from components.tracker import Tracked, Tracker
 
 
@@ -33,6 +34,7 @@ class JobControl:
     tracker: Tracker = field(repr=False)
     caps: Caps = field(repr=False)
     pools: dict[str, asyncio.Semaphore] = field(repr=False)
+    disk: DiskBudget = field(repr=False)
 
     def start(
         self,
@@ -49,7 +51,7 @@ class JobControl:
         owner = backend.paid and key is None
         pool = self.pools["owner" if owner else "visitor" if backend.paid else "free"]
         if len(reservations) == 1:
-            books = Bookkeeping(reservations[0], self.finished_runs, same_inputs, self.settings.storage)
+            books = Bookkeeping(reservations[0], self.finished_runs, same_inputs, self.disk)
             work = run_new(job, backend, key, pool, books)
             return self.tracker.start(removing(workdir, work), job.endpoint, session)
         parts = self._parts(job.model, key, same_inputs, job.parts(), visitor if owner else None, pool)
@@ -79,7 +81,7 @@ class JobControl:
             )
         row = None if key else self.ledger.row_of(request_id)
         reservation = Reservation(self.ledger, row, request_id=request_id) if row is not None else None
-        books = Bookkeeping(reservation, self.finished_runs, None, self.settings.storage)
+        books = Bookkeeping(reservation, self.finished_runs, None, self.disk)
         work = follow_accepted(model, request_id, backend, key, books)
         return self.tracker.start(work, model.endpoint, None, request_id)
 
@@ -152,7 +154,7 @@ class JobControl:
             model,
             key,
             pool or self.pools["owner" if key is None else "visitor"],
-            self.settings.storage,
+            self.disk,
             self.finished_runs,
             same_inputs,
             reserve_again,

@@ -2,7 +2,7 @@
 
 `run_new` takes a checked Job through its backend: waiting for a pool slot, the ledger's
 reservation (accepted → settled, or released only if the job never reached fal), the
-re-use cache and the videos sweep. `follow_accepted` does the same for a job fal already
+re-use cache and the disk's sweep. `follow_accepted` does the same for a job fal already
 has (after a reload or a restart): it never submits anything.
 """
 
@@ -20,8 +20,8 @@ from components.budget import Reservation
 from components.events import Reused
 from components.jobs import Job
 from components.runs import Run, RunCache
-from components.settings import Jobs, Model, Storage
-from components.storage import sweep_videos
+from components.settings import Jobs, Model
+from components.storage import DiskBudget
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Bookkeeping:
     reservation: Reservation | None
     finished_runs: RunCache
     same_inputs: str | None
-    storage: Storage
+    disk: DiskBudget
 
 
 def make_pools(jobs: Jobs) -> dict[str, asyncio.Semaphore]:
@@ -101,7 +101,7 @@ async def _booked(
             run = Run.made_by(model, event)
             if books.same_inputs is not None:
                 books.finished_runs.put(books.same_inputs, run)
-            sweep_videos(backend.output_dir, books.storage)  # keeps the disk bounded as it fills
+            await asyncio.to_thread(books.disk.sweep)  # keeps the disk bounded as it fills
             yield Made(run, event.video, event.note)
     except BaseException as exc:
         error = exc

@@ -13,6 +13,7 @@ from components.media.audio import check_header, part_lengths, prepare_audio, pr
 from components.media.portrait import prepare_portrait
 from components.pricing import Estimate, estimate, estimate_parts
 from components.settings import Model
+from components.text import check_characters
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def prepare_job(
 
 def check_prompt(prompt: str | None, max_chars: int) -> str:
     """Blank means Kling's own default prompt, a single '.'."""
-    text = (prompt or "").strip() or "."
+    text = check_characters((prompt or "").strip(), "prompt") or "."
     if len(text) > max_chars:
         raise InputRejected(f"The prompt is too long: {len(text):,} characters. The limit is {max_chars:,}.")
     return text

@@ -18,7 +18,8 @@ from components.narration import Narration, how_to_retry
 from components.narration_ledger import NarrationLedger
 from components.pricing import Estimate
 from components.runs import Run, RunCache, now_iso
-from components.settings import Model, Storage
+from components.settings import Model
+from components.storage import DiskBudget
 from components.tracker import Tracked, Tracker
 
 
@@ -29,7 +30,7 @@ class NarrationParts:
     model: Model
     key: str | None = field(repr=False)
     pool: asyncio.Semaphore = field(repr=False)
-    storage: Storage
+    disk: DiskBudget = field(repr=False)
     finished_runs: RunCache = field(repr=False)
     same_inputs: str | None
     # A retried part's own ledger row (None off the owner's key); raises BudgetExceeded when the caps say no.
@@ -82,7 +83,7 @@ class NarrationParts:
         return tracked
 
     def _run(self, job: Job, reservation: Reservation | None) -> Tracked:
-        books = Bookkeeping(reservation, self.finished_runs, None, self.storage)
+        books = Bookkeeping(reservation, self.finished_runs, None, self.disk)
         return self.tracker.start(run_new(job, self.backend, self.key, self.pool, books), self.model.endpoint, None)
 
     def _again(self, group: int | None, index: int, error: BaseException) -> Tracked | None:

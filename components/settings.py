@@ -19,6 +19,7 @@ from components.settings_runtime import (
     Jobs,
     Storage,
     parse_budget,
+    parse_free_work,
     parse_jobs,
     parse_storage,
     parse_trusted_proxies,
@@ -81,6 +82,8 @@ class Settings:
     storage: Storage
     tts: tuple[TtsEngine, ...] = ()
     trusted_proxies: tuple[str, ...] = ()  # see components/identity.py
+    # Free work (uploads, local previews, offline voices) a visitor may start in any minute.
+    free_per_visitor_per_minute: int = 20
 
     def default_for(self, server_has_key: bool) -> str:
         """Without a server key the local preview is the default, so Generate works at once."""
@@ -134,6 +137,7 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
         storage=parse_storage(reader, root),
         tts=parse_tts(reader, root),
         trusted_proxies=parse_trusted_proxies(reader, root),
+        free_per_visitor_per_minute=parse_free_work(reader, root),
     )
 
 

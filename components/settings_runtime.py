@@ -41,7 +41,8 @@ class Budget:
 @dataclass(frozen=True)
 class Storage:
     keep_videos_hours: float
-    max_videos_mb: float
+    # One budget for every file the app leaves on disk: videos, spoken scripts and Gradio's cached copies.
+    max_mb: float
 
 
 def parse_jobs(reader: FieldReader, root: dict) -> Jobs:
@@ -95,7 +96,17 @@ def parse_trusted_proxies(reader: FieldReader, root: dict) -> tuple[str, ...]:
 
 def parse_storage(reader: FieldReader, root: dict) -> Storage:
     raw = reader.mapping(root.get("storage", {}), "storage")
+    if "max_videos_mb" in raw:  # the old name, from when the budget covered videos only
+        if "max_mb" in raw:
+            raise reader.error("storage.max_videos_mb", "was renamed max_mb: keep only max_mb", raw["max_videos_mb"])
+        raw = {**raw, "max_mb": raw["max_videos_mb"]}
     return Storage(
         keep_videos_hours=reader.number(raw, "keep_videos_hours", "storage", minimum=0.01, default=72),
-        max_videos_mb=reader.number(raw, "max_videos_mb", "storage", minimum=1, default=2000),
+        max_mb=reader.number(raw, "max_mb", "storage", minimum=1, default=2000),
     )
+
+
+def parse_free_work(reader: FieldReader, root: dict) -> int:
+    """`limits.free_per_visitor_per_minute`: uploads, local previews and offline voices, per visitor."""
+    raw = reader.mapping(reader.get(root, "limits", ""), "limits")
+    return int(reader.number(raw, "free_per_visitor_per_minute", "limits", minimum=1, integer=True, default=20))

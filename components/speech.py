@@ -1,19 +1,26 @@
 """A typed script → a voice file: the checks and the cost before anything is rendered, and the offline voice.
 
-The offline engine is espeak-ng, run on this machine: free, no key, robotic. The fal engines live in
-components/backends/fal_speech.py and are re-exported here, so callers import speech from one place.
+The offline engine is espeak-ng, run on this machine: free, no key, robotic. Its WAV never touches the disk:
+it is read from espeak's output and kept as MP3, a tenth of the size (free work must stay small). The fal
+engines live in components/backends/fal_speech.py and are re-exported here, so callers import speech from one
+place.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
+import soundfile
+
 from components.backends.fal_speech import FalSpeech, download_speech, speak_on_fal, speech_arguments
 from components.errors import InputRejected, StudioError
+from components.media.audio import encode_mp3
+from components.text import check_characters
 from components.tts_settings import TtsEngine
 
 __all__ = [
@@ -55,7 +62,7 @@ class SpeechFailed(StudioError):
 
 def check_script(text: str, engine: TtsEngine, voice_id: str, max_spoken_seconds: float) -> str:
     """The script as it will be spoken (trimmed), or InputRejected with a sentence naming the limit."""
-    script = (text or "").strip()
+    script = check_characters((text or "").strip(), "script")
     if not script:
         raise InputRejected("The script is empty. Type what the avatar should say.")
     if engine.voice(voice_id) is None:
@@ -89,7 +96,7 @@ def script_cost(text: str, engine: TtsEngine) -> float:
 
 
 def speak_offline(text: str, voice_id: str, target_dir: Path) -> Path:
-    """Render `text` with espeak-ng into a new WAV in `target_dir` (blocking: run it in a thread).
+    """Render `text` with espeak-ng into a new MP3 in `target_dir` (blocking: run it in a thread).
 
     The text goes through stdin, never the command line or a shell, so nothing in it can act as an
     option or a command; the run is bounded by a timeout.
@@ -101,21 +108,27 @@ def speak_offline(text: str, voice_id: str, target_dir: Path) -> Path:
     program = shutil.which(ESPEAK)
     if program is None:
         raise SpeechFailed("The offline voice is not installed on this server (espeak-ng is missing).")
-    target = Path(target_dir) / f"script-{uuid.uuid4().hex[:12]}.wav"
-    command = [program, "-v", voice_id, "-s", str(ESPEAK_WORDS_PER_MINUTE), "-w", str(target), "--stdin"]
+    command = [program, "-v", voice_id, "-s", str(ESPEAK_WORDS_PER_MINUTE), "--stdout", "--stdin"]
     try:
-        subprocess.run(
+        done = subprocess.run(
             command, input=text.encode("utf-8"), capture_output=True, timeout=ESPEAK_TIMEOUT_SECONDS, check=True
         )
     except subprocess.TimeoutExpired:
-        target.unlink(missing_ok=True)
         raise SpeechFailed(f"The offline voice took over {ESPEAK_TIMEOUT_SECONDS} s and was stopped.") from None
     except (subprocess.CalledProcessError, OSError) as exc:
-        target.unlink(missing_ok=True)
         # espeak exits 1 for an unknown voice: the catalog names a voice this machine lacks.
         raise SpeechFailed(f"The offline voice failed ({type(exc).__name__}); try another voice.") from None
-    # A WAV header alone is 44 bytes: espeak writes nothing at all for text it finds unspeakable.
-    if not target.exists() or target.stat().st_size <= 44:
-        target.unlink(missing_ok=True)
+    samples, rate = _pcm_of(done.stdout)
+    return encode_mp3(samples, rate, Path(target_dir) / f"script-{uuid.uuid4().hex[:12]}.mp3")
+
+
+def _pcm_of(wav: bytes) -> tuple[bytes, int]:
+    """espeak's mono 16-bit WAV (its header's sizes say "unknown": libsndfile reads to the end)."""
+    try:
+        samples, rate = soundfile.read(io.BytesIO(wav), dtype="int16", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError, TypeError):
+        samples, rate = None, 0
+    # A header alone (no samples): espeak writes nothing at all for text it finds unspeakable.
+    if samples is None or not len(samples):
         raise SpeechFailed("The offline voice produced no audio for this script.")
-    return target
+    return samples[:, 0].tobytes(), rate

@@ -1,11 +1,8 @@
 """The studio's rules for a job, in one place and free of any UI.
 
-`Studio` owns the key policy, the quote, the owner's budget (caps checked in the
-ledger before anything is uploaded), the concurrency pools, the re-use of
-finished runs (only for the same payer), the work folder and the `Run` records.
-Its `generate` is an async stream of plain events (checking → the backend's
-progress → done or re-used); a failure is raised as a `StudioError`, whose
-message is the sentence the visitor sees. The web layer only translates.
+`Studio` owns the key policy, who pays (`payer`), the free-work limit, the disk budget, the pools, the re-use
+of finished runs (same payer only) and the work folder. Its `generate` is an async stream of plain events;
+a failure is a `StudioError` whose message is the visitor's sentence.
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ from components.backends.base import Backend
 from components.budget import Caps
 from components.errors import InputRejected
 from components.events import Accepted, Allowance, Checking, Done, Event, Speaking, Stopped, Working
+from components.free_work import FreeWork
 from components.identity import Identities, Visitor
 from components.job_control import JobControl
 from components.job_runner import earlier_run, make_pools
@@ -36,6 +34,7 @@ from components.preflight import Preflight
 from components.pricing import Estimate
 from components.runs import RunCache, fingerprint, from_entry
 from components.settings import Model, Settings
+from components.storage import DiskBudget
 from components.tracker import Tracker
 from components.voices import Voices
 
@@ -60,6 +59,8 @@ class Studio:
     identities: Identities = field(default_factory=Identities)
     # Jobs run in tasks of their own, followed by pages, so a reload never loses one.
     tracker: Tracker = field(default_factory=Tracker, repr=False)
+    free_work: FreeWork = field(default_factory=FreeWork, repr=False)  # the app passes space.yaml's limit
+    disk: DiskBudget = field(default_factory=DiskBudget, repr=False)  # the app passes its folders and budget
     _caps: Caps = field(init=False, repr=False)
     _pools: dict[str, asyncio.Semaphore] = field(init=False, repr=False)
     _control: JobControl = field(init=False, repr=False)
@@ -67,16 +68,15 @@ class Studio:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_caps", Caps(self.settings.budget, self.login_offered))
         object.__setattr__(self, "_pools", make_pools(self.settings.jobs))
-        control = JobControl(
-            self.settings, self.backends, self.ledger, self.finished_runs, self.tracker, self._caps, self._pools
-        )
-        object.__setattr__(self, "_control", control)
+        books = (self.ledger, self.finished_runs, self.tracker, self._caps, self._pools, self.disk)
+        object.__setattr__(self, "_control", JobControl(self.settings, self.backends, *books))
 
     @property
     def voices(self) -> Voices:
         """Typed scripts → voice clips; spending on the app's key goes through the same ledger and caps."""
         speaker = next((b for b in self.backends.values() if hasattr(b, "speak")), None)
-        return Voices(self.settings, speaker, self.ledger, speaker.output_dir / "speech")
+        folder = speaker.output_dir / "speech"
+        return Voices(self.settings, speaker, self.ledger, folder, self.disk, self.free_work)
 
     @property
     def library(self) -> Library:
@@ -127,6 +127,8 @@ class Studio:
         started, model = time.monotonic(), self.settings.model(endpoint)
         backend, payer = self.backends[endpoint], self.payer(visitor, raw_key)
         payer.admit(backend.paid)
+        if not backend.paid:  # a local render: free, so bounded per visitor instead (before any decoding)
+            self.free_work.take(visitor.id)
         yield Checking(model)
         # Removed when the job's task ends (not when this page stops listening): parts may still be uploading.
         workdir, handed_over, held = Path(tempfile.mkdtemp(prefix="kling-job-")), False, list(held)

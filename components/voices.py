@@ -4,28 +4,29 @@ Voices come from space.yaml's `tts:` catalog and are named `<engine>:<voice>` (e
 `espeak:en-us`, `fal-ai/kokoro/american-english:af_heart`). The offline voice renders on
 this machine; a fal voice runs on fal with the visitor's key or, within the owner's caps, the
 app's (its cost reserved in the ledger like a video's). The spoken file then goes through the
-same checks and conversion as an uploaded clip.
+same checks and conversion as an uploaded clip. Voices are kept as MP3, never WAV (a tenth of the disk),
+swept with everything else under the disk budget; the offline voice counts as the visitor's free work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from components.budget import Reservation
 from components.errors import InputRejected
+from components.free_work import FreeWork
 from components.ledger import Ledger
+from components.media.audio import compressed_voice
 from components.payer import Payer, Spend
 from components.pricing import Estimate, estimate_parts, format_dollars
 from components.settings import Model, Settings
 from components.speech import check_script, script_cost, speak_offline, spoken_seconds
+from components.storage import DiskBudget
 from components.tts_settings import TtsEngine
-
-_KEEP_SPOKEN_SECONDS = 3600  # a spoken script is an input: it is used within minutes, or made again
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Voices:
     speaker: Any = field(repr=False)  # the backend that speaks on fal (has `speak` and `has_key`)
     ledger: Ledger = field(repr=False)
     folder: Path = field(repr=False)
+    disk: DiskBudget = field(default_factory=DiskBudget, repr=False)
+    free_work: FreeWork = field(default_factory=FreeWork, repr=False)
 
     def choices(self) -> list[tuple[str, str]]:
         return [
@@ -99,23 +102,27 @@ class Voices:
         spend = self.spend(text, voice_ref, model)
         if reservation is None:
             (reservation,) = payer.reserve([spend])[0]
+        if not engine.paid:  # free, so bounded per visitor instead (before anything is rendered)
+            self.free_work.take(payer.visitor.id)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._sweep()
-        if not engine.paid:
-            return Spoken(await asyncio.to_thread(speak_offline, script, voice_id, self.folder), 0.0, None)
+        if engine.paid:
+            spoken = await self._on_fal(engine, script, voice_id, payer.key, reservation)
+        else:
+            spoken = Spoken(await asyncio.to_thread(speak_offline, script, voice_id, self.folder), 0.0, None)
+        await asyncio.to_thread(self.disk.sweep)  # the new voice is the newest file: older ones go first
+        return spoken
+
+    async def _on_fal(
+        self, engine: TtsEngine, script: str, voice_id: str, key: str | None, reservation: Reservation | None
+    ) -> Spoken:
+        cost = script_cost(script, engine)
         try:
-            path, request_id = await self.speaker.speak(engine, script, voice_id, payer.key, self.folder)
+            path, request_id = await self.speaker.speak(engine, script, voice_id, key, self.folder)
         except BaseException as exc:
             if reservation is not None:
                 reservation.ended_without_video(exc)
             raise
         if reservation is not None:
             self.ledger.accepted(reservation.row, request_id)
-            self.ledger.settle(reservation.row, 0.0, spend.dollars)
-        return Spoken(path, spend.dollars, request_id)
-
-    def _sweep(self) -> None:
-        cutoff = time.time() - _KEEP_SPOKEN_SECONDS
-        for old in self.folder.glob("script-*"):
-            if old.stat().st_mtime < cutoff:
-                old.unlink(missing_ok=True)
+            self.ledger.settle(reservation.row, 0.0, cost)
+        return Spoken(await asyncio.to_thread(compressed_voice, path), cost, request_id)

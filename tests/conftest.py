@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import inspect
 import os
+import tempfile
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# A Gradio cache of this run's own: the disk budget sweeps it, and other runs on the machine share <tmp>/gradio.
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="kling-tests-gradio-"))
 
 from pathlib import Path
 

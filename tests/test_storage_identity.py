@@ -11,7 +11,7 @@ from app import build_studio
 from components.errors import SettingsError
 from components.identity import Identities, Visitor, payer_of
 from components.settings import Storage
-from components.storage import data_folder, ensure_writable, sweep_videos
+from components.storage import DiskBudget, data_folder, ensure_writable
 from tests.helpers import SERVER_KEY, fast_settings
 
 
@@ -21,7 +21,7 @@ def test_videos_are_swept_by_age_then_oldest_first_by_size(tmp_path):
         video = tmp_path / f"{name}.mp4"
         video.write_bytes(b"\0" * megabytes * 1_000_000)
         os.utime(video, (now - age_hours * 3600, now - age_hours * 3600))
-    deleted = sweep_videos(tmp_path, Storage(keep_videos_hours=72, max_videos_mb=5), now=now)
+    deleted = DiskBudget(Storage(keep_videos_hours=72, max_mb=5), tmp_path).sweep(now=now)
     assert sorted(path.name for path in deleted) == ["a.mp4", "old.mp4"]
     assert sorted(path.name for path in tmp_path.glob("*.mp4")) == ["b.mp4", "c.mp4"]
 

@@ -28,6 +28,8 @@ __all__ = [
     "Voice",
     "check_duration",
     "check_header",
+    "compressed_voice",
+    "encode_mp3",
     "part_lengths",
     "prepare_audio",
     "probe_audio",
@@ -154,15 +156,36 @@ def _pcm_segment(pcm: bytes) -> AudioSegment:
     return AudioSegment(data=pcm, sample_width=2, frame_rate=UPLOAD_SAMPLE_RATE, channels=1)
 
 
-def _export(segment: AudioSegment, workdir: Path, name: str = "voice") -> AudioInfo:
-    """MP3 through LAME in-process: an ffmpeg run per clip cost more CPU than the encoding itself."""
-    target = workdir / f"{name}.{UPLOAD_FORMAT}"
+def encode_mp3(pcm: bytes, rate: int, target: Path) -> Path:
+    """Mono 16-bit PCM → MP3 through LAME in-process: an ffmpeg run per clip cost more CPU than the encoding."""
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(UPLOAD_KBITS)
-    encoder.set_in_sample_rate(UPLOAD_SAMPLE_RATE)
+    encoder.set_in_sample_rate(rate)
     encoder.set_channels(1)
     encoder.set_quality(5)  # LAME's default: clean speech at a third of the CPU of its "high quality" 2
-    target.write_bytes(bytes(encoder.encode(segment.raw_data) + encoder.flush()))
+    target.write_bytes(bytes(encoder.encode(pcm) + encoder.flush()))
+    return target
+
+
+def compressed_voice(path: Path) -> Path:
+    """A spoken WAV as an MP3 beside it, the WAV removed (a tenth of the disk); anything else as it is.
+    A WAV that cannot be read is left for the checks before a video to explain."""
+    if path.suffix.lower() != ".wav":
+        return path
+    try:
+        info = probe_audio(path)
+    except InputRejected:
+        return path
+    pcm = decode_in_process(info, info.seconds + 1, UPLOAD_SAMPLE_RATE)  # the whole voice: never cut here
+    if pcm is None:
+        return path
+    target = encode_mp3(pcm, UPLOAD_SAMPLE_RATE, path.with_suffix(f".{UPLOAD_FORMAT}"))
+    path.unlink(missing_ok=True)
+    return target
+
+
+def _export(segment: AudioSegment, workdir: Path, name: str = "voice") -> AudioInfo:
+    target = encode_mp3(segment.raw_data, UPLOAD_SAMPLE_RATE, workdir / f"{name}.{UPLOAD_FORMAT}")
     return AudioInfo(
         path=target, seconds=len(segment) / 1000, container=UPLOAD_FORMAT, size_bytes=target.stat().st_size
     )

@@ -16,7 +16,8 @@ from components.pricing import estimate, format_dollars
 from components.runs import from_entry, remember
 from components.studio import Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, file_path, gradio_error, visitor_of
+from components.web.edge import as_gradio_error, file_path, sentence, visitor_of
+from components.web.escape import code, plain
 from components.web.video import PlayableVideo
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -93,19 +94,19 @@ class CompareHandlers:
 
 def _label(event: object, model: str, wall: float) -> str:
     if isinstance(event, StudioError):
-        return f"**{model}** — ❌ {gradio_error(event, 'comparing').message}"
+        return f"**{model}** — ❌ {plain(sentence(event, 'comparing'))}"
     if isinstance(event, Stopped):
         return f"**{model}** — {wording.stopped(event)}"
     if isinstance(event, Working):
         return f"**{model}** — ⏳ {event.progress.stage} · {wall:.0f} s" + (
-            f" · `{event.progress.request_id}`" if event.progress.request_id else ""
+            f" · {code(event.progress.request_id)}" if event.progress.request_id else ""
         )
     if isinstance(event, Done | Reused):
         run, how = event.run, "re-used, nothing spent" if isinstance(event, Reused) else f"{wall:.0f} s"
         billed = estimate(run.seconds, 0.0).billed_seconds
         return (
             f"**{model}** — ✅ {run.seconds:.1f} s (billed ≈ {billed} s) · {format_dollars(run.cost)} · {how}"
-            f" · `{run.request_id}`"
+            f" · {code(run.request_id)}"
         )
     return f"**{model}** — ⏳ checking"
 

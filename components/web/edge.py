@@ -15,6 +15,7 @@ from components.errors import StudioError
 from components.events import Accepted, Checking, Event, Reused, Speaking, Stopped, Working
 from components.identity import Identities, Visitor
 from components.web import wording
+from components.web.escape import html_text
 
 log = logging.getLogger("kling_studio")
 
@@ -22,12 +23,17 @@ UNEXPECTED = "Something went wrong inside the app. Your inputs are untouched —
 
 
 def gradio_error(exc: Exception, doing: str) -> gr.Error:
+    """A toast: Gradio renders its message as HTML, so the sentence's own `<`, `>`, `&` (fal's text) stay text."""
+    return gr.Error(html_text(sentence(exc, doing)), print_exception=False)
+
+
+def sentence(exc: Exception, doing: str) -> str:
     """StudioError → its own sentence; anything else → a generic one, logged by type and where it
     was raised — never its message or values (it may hold an HTTP request with the key in its headers)."""
     if isinstance(exc, StudioError):
-        return gr.Error(str(exc), print_exception=False)
+        return str(exc)
     log.error("unexpected %s while %s, at %s", type(exc).__name__, doing, where(exc))
-    return gr.Error(UNEXPECTED, print_exception=False)
+    return UNEXPECTED
 
 
 def where(exc: BaseException) -> str:

@@ -20,7 +20,8 @@ from components.errors import InputRejected
 from components.runs import from_entry, pending_runs, remember
 from components.studio import Script, Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, file_path, gradio_error, page_update, session_of, visitor_of
+from components.web.edge import as_gradio_error, file_path, page_update, sentence, session_of, visitor_of
+from components.web.escape import code
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,10 @@ class Handlers:
                 async for event in events:
                     yield page_update(event)
         except Exception as exc:
-            error = gradio_error(exc, "generating")
-            yield gr.skip(), wording.failed(error.message), gr.skip()
+            said = sentence(exc, "generating")
+            yield gr.skip(), wording.failed(said), gr.skip()
             # Said once on the page (the status line); API and MCP callers still receive it as the call's error.
-            raise gr.Error(error.message, visible=False, print_exception=False) from None
+            raise gr.Error(said, visible=False, print_exception=False) from None
 
     async def stop(self, fal_key: str, request: gr.Request) -> str:
         """Stop this page's job; the message says what that means at the stage it was in."""
@@ -145,7 +146,7 @@ class Handlers:
                 async for event in events:
                     yield page_update(event)
         except Exception as exc:
-            yield gr.skip(), wording.failed(gradio_error(exc, "resuming a job").message), gr.skip()
+            yield gr.skip(), wording.failed(sentence(exc, "resuming a job")), gr.skip()
 
     def remember(self, history: list | None, last_run: dict | None) -> tuple[list, Any]:
         """Append the finished run to the browser's history (only the fields of `Run`: never a key)."""
@@ -192,12 +193,12 @@ class Handlers:
         Returns:
             The MP4 video, a Markdown status with its length and cost, and the run's record.
         """
-        yield None, f"⏳ Recovering `{(request_id or '').strip()}` from fal…", gr.skip()  # nothing stale stays
+        yield None, f"⏳ Recovering {code((request_id or '').strip())} from fal…", gr.skip()  # nothing stale stays
         try:
             payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
             found = await self.studio.library.recover(request_id, model, payer)
         except Exception as exc:
-            error = gradio_error(exc, "recovering a result")
-            yield None, wording.failed(error.message), gr.skip()
-            raise gr.Error(error.message, visible=False, print_exception=False) from None
+            said = sentence(exc, "recovering a result")
+            yield None, wording.failed(said), gr.skip()
+            raise gr.Error(said, visible=False, print_exception=False) from None
         yield str(found.video), wording.reopened(found.run, recovered=True), found.run.entry()

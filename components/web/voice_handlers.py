@@ -21,7 +21,7 @@ class VoiceHandlers:
     ) -> Any:
         """Turn a typed script into a voice clip, to use as the audio of generate (over 60 s, a narration in
         parts). Checked first: a script that is empty, too long for the voice, or longer than 300 s once
-        spoken is refused and costs nothing.
+        spoken is refused and costs nothing. The offline voice is free but counts toward a per-minute limit.
 
         Args:
             text: The script to speak, in plain words.
@@ -31,7 +31,7 @@ class VoiceHandlers:
             fal_key: Your own fal.ai key for a fal voice (used for this call only); empty to use the app's key.
 
         Returns:
-            The spoken audio file (WAV or MP3).
+            The spoken audio file (MP3).
         """
         with as_gradio_error("speaking a script"):
             payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
