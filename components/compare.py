@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Sequence
 from components.errors import BudgetExceeded, InputRejected, StudioError
 from components.events import Event
 from components.identity import Visitor
-from components.jobs import quote
 from components.studio import Studio
 
 MAX_MODELS = 3
@@ -25,14 +24,14 @@ def compare_sessions(session: str | None, endpoints: Sequence[str]) -> list[str]
     return [f"{session or 'api'}|{endpoint}" for endpoint in endpoints]
 
 
-def check_comparison(
+async def check_comparison(
     studio: Studio, audio: str | None, endpoints: Sequence[str], raw_key: str | None, visitor: Visitor
 ) -> float:
     """The total estimate; refuses what could not run in full (too few or many models, the owner's caps)."""
     if not 2 <= len(endpoints) <= MAX_MODELS:
         raise InputRejected(f"Choose 2 to {MAX_MODELS} models to compare.")
     models = [studio.settings.model(endpoint) for endpoint in endpoints]
-    total = sum(quote(audio, model).estimate.dollars for model in models)
+    total = sum([(await studio.preflight.estimate(audio, model.endpoint)).estimate.dollars for model in models])
     paid_on_owner = [m for m in models if studio.backends[m.endpoint].paid] if not studio.visitor_key(raw_key) else []
     at_once = studio.settings.budget.max_jobs_per_visitor_at_once
     if paid_on_owner and len(paid_on_owner) > at_once:

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from components.backends.base import Backend
 from components.budget import LOGIN_REQUIRED, Caps
+from components.checked_inputs import CheckedInputs
 from components.errors import InputRejected
 from components.events import Accepted, Allowance, Checking, Done, Event, Stopped, Working
 from components.identity import Visitor, payer_of
 from components.job_control import JobControl
 from components.job_runner import Made, earlier_run, make_pools
-from components.jobs import prepare_job
 from components.ledger import Ledger
 from components.library import Library
 from components.preflight import Preflight
@@ -50,10 +50,13 @@ class Studio:
     _caps: Caps = field(init=False, repr=False)
     _pools: dict[str, asyncio.Semaphore] = field(init=False, repr=False)
     _control: JobControl = field(init=False, repr=False)
+    # Inputs checked once for the estimate, the readiness line, Generate and Compare alike.
+    _inputs: CheckedInputs = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_caps", Caps(self.settings.budget, self.login_offered))
         object.__setattr__(self, "_pools", make_pools(self.settings.jobs))
+        object.__setattr__(self, "_inputs", CheckedInputs(self._pools["decodes"]))
         control = JobControl(
             self.settings, self.backends, self.ledger, self.finished_runs, self.tracker, self._caps, self._pools
         )
@@ -73,7 +76,7 @@ class Studio:
     @property
     def preflight(self) -> Preflight:
         """What the page says before anything is spent: the estimate and whether Generate would succeed."""
-        return Preflight(self.settings, self.backends, self.visitor_key, self._pools["decodes"])
+        return Preflight(self.settings, self.backends, self.visitor_key, self._inputs)
 
     def visitor_key(self, raw: str | None) -> str | None:
         """The key policy, for every call that may reach fal: stripped, and refused if the owner says so."""
@@ -123,8 +126,7 @@ class Studio:
         workdir = Path(tempfile.mkdtemp(prefix="kling-job-"))
         handed_over = False
         try:
-            async with self._pools["decodes"]:
-                job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, workdir, skip_face_check)
+            job = await self._inputs.job(image, audio, prompt, model, skip_face_check, workdir)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
                 digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)

@@ -27,13 +27,13 @@ class CompareHandlers:
     studio: Studio = field(repr=False)
     behind_proxy: bool = False
 
-    def estimate(self, audio: Any, models: list[str], fal_key: str, request: gr.Request) -> str:
+    async def estimate(self, audio: Any, models: list[str], fal_key: str, request: gr.Request) -> str:
         """The comparison's total before the click, or why it could not run."""
         if not file_path(audio):
             return "Add a voice clip to see what the comparison would cost."
         try:
             visitor = visitor_of(request, None, self.behind_proxy)
-            total = check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
+            total = await check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
         except StudioError as exc:
             return f"⚠️ {exc}"
         return f"**Comparison total:** about {format_dollars(total)} for {len(models)} videos."
@@ -59,7 +59,7 @@ class CompareHandlers:
         videos, labels, runs = [None] * MAX_MODELS, [""] * MAX_MODELS, []
         with as_gradio_error("comparing models"):
             visitor = visitor_of(request, None, self.behind_proxy)
-            check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
+            await check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
             session = getattr(request, "session_hash", None)
             async for endpoint, event in compare(
                 self.studio, file_path(image), file_path(audio), prompt, models, fal_key, visitor, session
