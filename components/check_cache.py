@@ -140,8 +140,11 @@ class CheckCache:
                 self._entries.move_to_end(key)
             if self._flights.get(key) is flight:
                 del self._flights[key]
-            doomed = self._evict(keep=key)
-        flight.set_exception(error) if error is not None else flight.set_result(None)
+            doomed = self._evict(keep=key) if entry is not None else []
+        if error is not None:
+            flight.set_exception(error)
+        else:
+            flight.set_result(None)
         return doomed
 
     def _evict(self, keep: Hashable) -> list[Path]:
