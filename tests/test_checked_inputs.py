@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from components.check_cache import CheckCache
 from components.checked_inputs import CheckedInputs
 from components.compare import check_comparison, compare
 from components.errors import InputRejected
@@ -123,6 +124,40 @@ def test_a_jobs_files_are_its_own_and_the_cache_stays_within_its_bounds(tmp_path
     asyncio.run(checked.portrait(image, model.limits.image))  # back, and the first voice makes way for it
     assert not cached.exists() and all(part.is_file() for part in again.voice_parts)  # the job's links remain
     assert decodes == {"audio": 2, "image": 2}
+
+
+def test_a_check_left_by_its_caller_is_run_by_another_and_a_failed_one_is_not_kept(tmp_path):
+    made = []
+
+    def check(folder: Path) -> str:
+        made.append(folder)
+        (folder / "out.txt").write_text("checked")
+        return "value"
+
+    async def scenario() -> None:
+        slots = asyncio.Semaphore(1)
+        cache = CheckCache(slots, max_entries=8, max_bytes=10**6)
+        await slots.acquire()  # every decode slot taken: the first caller waits for one
+        first = asyncio.create_task(cache.get("key", check))
+        await asyncio.sleep(0.01)
+        second = asyncio.create_task(cache.get("key", check, into=tmp_path / "job"))
+        await asyncio.sleep(0.01)
+        first.cancel()  # the page that asked first went away before its check started
+        slots.release()
+        found = await second
+        assert found.value == "value" and (tmp_path / "job" / "out.txt").read_text() == "checked"
+        assert len(made) == 1 and (await cache.get("key", check)).value == "value" and len(made) == 1
+
+        def broken(folder: Path) -> str:
+            made.append(folder)
+            raise OSError("disk full")
+
+        for _ in range(2):  # an error is not an answer: the next caller checks again
+            with pytest.raises(OSError, match="disk full"):
+                await asyncio.gather(cache.get("other", broken), cache.get("other", broken))
+        assert len(made) == 3 and not made[-1].exists()
+
+    asyncio.run(scenario())
 
 
 def collect_all(stream) -> list:
