@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from gradio_client import handle_file
 
 from components.check_cache import CheckCache
 from components.checked_inputs import CheckedInputs
@@ -67,6 +68,18 @@ def test_readiness_estimate_generate_and_compare_decode_each_file_once(tmp_path,
     portrait(Path(image), size=(520, 640))
     collect_all(studio.generate(image, audio, "hello", PRO, "", ANON))
     assert decodes == {"audio": 2, "image": 2}
+
+
+def test_through_the_app_each_upload_of_the_same_content_is_checked_once(client, fal, tmp_path, decodes):
+    """gradio_client uploads each file anew for every call: the content, not the path, finds the check."""
+    image, audio = portrait(tmp_path / "mine.png", size=(530, 640)), tone_wav(tmp_path / "mine.wav", 4.0, freq=250.0)
+    estimate = client.predict(handle_file(str(audio)), PRO, api_name="/estimate_cost")
+    video, _, _ = client.predict(handle_file(str(image)), handle_file(str(audio)), ".", PRO, "", api_name="/generate")
+    compared = client.predict(
+        handle_file(str(image)), handle_file(str(audio)), "side by side", [PRO, STANDARD], "", api_name="/compare"
+    )
+    assert "4.0 s" in estimate and video.endswith(".mp4") and all(compared[i].endswith(".mp4") for i in (0, 2))
+    assert len(fal.submits()) == 3 and decodes == {"audio": 1, "image": 1}
 
 
 def test_a_comparison_alone_decodes_each_file_once_though_its_jobs_start_together(tmp_path, decodes):
