@@ -19,6 +19,7 @@ from unittest import mock
 import fal_client.client
 from starlette.types import Receive, Scope, Send
 
+import components.checked_inputs
 import components.narration_parts
 import components.studio
 import tests.fakes.fal
@@ -159,7 +160,11 @@ def fake_and_app(
             REST_URL=running.base_url,
             CDN_URL=running.base_url,
         ),
-        mock.patch.object(components.studio, "prepare_job", timed("prepare", components.studio.prepare_job, spans)),
+        mock.patch.multiple(
+            components.checked_inputs,
+            _check_voice=timed("prepare", components.checked_inputs._check_voice, spans),
+            _check_portrait=timed("prepare", components.checked_inputs._check_portrait, spans),
+        ),
         mock.patch.object(components.studio, "fingerprint", timed("digest", components.studio.fingerprint, spans)),
         mock.patch.object(
             components.narration_parts, "join_videos", timed("join", components.narration_parts.join_videos, spans)

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Sequence
 from components.errors import InputRejected, StudioError
 from components.events import Event
 from components.identity import Visitor
-from components.jobs import quote
 from components.payer import Spend
 from components.studio import Studio
 
@@ -26,19 +25,22 @@ def compare_sessions(session: str | None, endpoints: Sequence[str]) -> list[str]
     return [f"{session or 'api'}|{endpoint}" for endpoint in endpoints]
 
 
-def comparison_spends(studio: Studio, audio: str | None, endpoints: Sequence[str]) -> list[Spend]:
+async def comparison_spends(studio: Studio, audio: str | None, endpoints: Sequence[str]) -> list[Spend]:
     """What the comparison would buy, model by model (refused when there are too few or too many models)."""
     if not 2 <= len(endpoints) <= MAX_MODELS:
         raise InputRejected(f"Choose 2 to {MAX_MODELS} models to compare.")
     models = [studio.settings.model(endpoint) for endpoint in endpoints]
-    return [Spend(m.endpoint, studio.backends[m.endpoint].paid, quote(audio, m).estimate) for m in models]
+    quotes = [await studio.preflight.estimate(audio, model.endpoint) for model in models]
+    return [
+        Spend(m.endpoint, studio.backends[m.endpoint].paid, q.estimate) for m, q in zip(models, quotes, strict=True)
+    ]
 
 
-def check_comparison(
+async def check_comparison(
     studio: Studio, audio: str | None, endpoints: Sequence[str], raw_key: str | None, visitor: Visitor
 ) -> float:
     """The total estimate; refuses what could not run in full (the payer's rules on the whole comparison)."""
-    spends = comparison_spends(studio, audio, endpoints)
+    spends = await comparison_spends(studio, audio, endpoints)
     studio.payer(visitor, raw_key).check(spends)
     return sum(spend.total for spend in spends)
 
@@ -55,7 +57,7 @@ async def compare(
 ) -> AsyncIterator[tuple[str, Event | StudioError]]:
     """(endpoint, event) as each model's job moves; a failed model ends with its error, the others go on.
     On the owner's key every model is reserved in one step first, so a comparison runs whole or not at all."""
-    held = studio.payer(visitor, raw_key).reserve(comparison_spends(studio, audio, endpoints))
+    held = studio.payer(visitor, raw_key).reserve(await comparison_spends(studio, audio, endpoints))
     updates: asyncio.Queue[tuple[str, Event | StudioError] | None] = asyncio.Queue()
 
     async def run(endpoint: str, tab: str, rows: list[int]) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from components.errors import InputRejected
-from components.media.audio import check_header, part_lengths, prepare_audio, probe_audio, probe_header
+from components.media.audio import Voice, check_header, part_lengths, prepare_audio, probe_audio, probe_header
 from components.media.portrait import prepare_portrait
 from components.pricing import Estimate, estimate, estimate_parts
 from components.settings import Model
@@ -54,6 +54,11 @@ def prepare_job(
     limits = model.limits
     voice = prepare_audio(audio, limits.audio, workdir)
     portrait, note = prepare_portrait(image, limits.image, workdir, skip_face_check)
+    return assemble_job(model, portrait, note, voice, prompt)
+
+
+def assemble_job(model: Model, portrait: Path, note: str | None, voice: Voice, prompt: str) -> Job:
+    """The job from inputs already checked: the estimate bills each part the voice was cut into."""
     return Job(
         model=model,
         image=portrait,

@@ -19,13 +19,13 @@ from pathlib import Path
 from components.access import check_resumable
 from components.backends.base import Backend
 from components.budget import Caps
+from components.checked_inputs import CheckedInputs
 from components.errors import InputRejected
 from components.events import Accepted, Allowance, Checking, Done, Event, Speaking, Stopped, Working
 from components.free_work import FreeWork
 from components.identity import Identities, Visitor
 from components.job_control import JobControl
 from components.job_runner import earlier_run, make_pools
-from components.jobs import prepare_job
 from components.ledger import Ledger
 from components.library import Library
 from components.listening import listen
@@ -64,10 +64,13 @@ class Studio:
     _caps: Caps = field(init=False, repr=False)
     _pools: dict[str, asyncio.Semaphore] = field(init=False, repr=False)
     _control: JobControl = field(init=False, repr=False)
+    # Inputs checked once for the estimate, the readiness line, Generate and Compare alike.
+    _inputs: CheckedInputs = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_caps", Caps(self.settings.budget, self.login_offered))
         object.__setattr__(self, "_pools", make_pools(self.settings.jobs))
+        object.__setattr__(self, "_inputs", CheckedInputs(self._pools["decodes"]))
         books = (self.ledger, self.finished_runs, self.tracker, self._caps, self._pools, self.disk)
         object.__setattr__(self, "_control", JobControl(self.settings, self.backends, *books))
 
@@ -86,7 +89,7 @@ class Studio:
     @property
     def preflight(self) -> Preflight:
         """What the page says before anything is spent: the estimate and whether Generate would succeed."""
-        return Preflight(self.settings, self.backends, self.visitor_key, self._pools["decodes"])
+        return Preflight(self.settings, self.backends, self.visitor_key, self._inputs)
 
     def visitor_key(self, raw: str | None) -> str | None:
         """The key policy, for every call that may reach fal: stripped, and refused if the owner says so."""
@@ -136,8 +139,7 @@ class Studio:
             if script is not None:
                 yield Speaking(model)
                 audio, held = await self._voice_first(script, payer, model, backend.paid)
-            async with self._pools["decodes"]:
-                job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, workdir, skip_face_check)
+            job = await self._inputs.job(image, audio, prompt, model, skip_face_check, workdir)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
                 digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)

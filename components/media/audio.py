@@ -73,7 +73,7 @@ class Voice:
         return self.whole.container
 
 
-def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> Voice:
+def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path, info: AudioInfo | None = None) -> Voice:
     """Check the clip against the limits and return what fal accepts.
 
     The clip is decoded once here (never in the live estimate): that finds
@@ -84,8 +84,9 @@ def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path) -> Voice
     than it needs to be); formats fal refuses (webm, flac…) are converted;
     anything else is sent as it is, under a name whose extension matches its
     content, because fal_client derives the upload's MIME type from the name.
+    `info` is the file's probe when the caller already has it (an ffprobe run is not repeated).
     """
-    info = probe_audio(path)
+    info = info or probe_audio(path)
     check_header(info, limits)
     segment = _decode(info, limits.max_total_seconds + 1)
     if segment.max_dBFS < SILENCE_DBFS:

@@ -27,7 +27,7 @@ PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 class CompareHandlers:
     studio: Studio = field(repr=False)
 
-    def estimate(
+    async def estimate(
         self, audio: Any, models: list[str], fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
     ) -> str:
         """The comparison's total before the click, or why it could not run."""
@@ -35,7 +35,7 @@ class CompareHandlers:
             return "Add a voice clip to see what the comparison would cost."
         try:
             visitor = visitor_of(request, profile, self.studio.identities)
-            total = check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
+            total = await check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
         except StudioError as exc:
             return f"⚠️ {exc}"
         return f"**Comparison total:** about {format_dollars(total)} for {len(models)} videos."
@@ -68,7 +68,7 @@ class CompareHandlers:
         videos, labels, runs = [None] * MAX_MODELS, [""] * MAX_MODELS, []
         with as_gradio_error("comparing models"):
             visitor = visitor_of(request, profile, self.studio.identities)
-            check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
+            await check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
             session = getattr(request, "session_hash", None)
             async for endpoint, event in compare(
                 self.studio, file_path(image), file_path(audio), prompt, models, fal_key, visitor, session
