@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from components.errors import InputRejected
-from components.runs import Run
-from components.settings import AudioLimits
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.runs import Run
+    from components.settings import AudioLimits
 
 NOT_YOURS = "That job is not one this app ran for you, so it cannot be followed or opened here."
 _PREVIEW_VIDEO = re.compile(r"^preview-[0-9a-f]{12}\.mp4$")

@@ -11,13 +11,17 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import partial
+from typing import TYPE_CHECKING
 
-from components.backends.base import Finished, Progress
 from components.errors import BudgetExceeded, GenerationError, InputRejected
 from components.events import Allowance
-from components.ledger import Ledger, Usage
-from components.pricing import Estimate, format_dollars
-from components.settings import Budget
+from components.pricing import format_dollars
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Finished, Progress
+    from components.ledger import Ledger, Usage
+    from components.pricing import Estimate
+    from components.settings import Budget
 
 LOGIN_REQUIRED = (
     "This app's own fal key is for signed-in visitors. Sign in with Hugging Face, paste your own fal key, "

@@ -15,14 +15,21 @@ import shutil
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.check_cache import CheckCache, Found, digest
+from components.check_cache import CheckCache, digest
 from components.errors import InputRejected
-from components.jobs import Job, Quote, assemble_job, check_prompt
-from components.media.audio import AudioInfo, Voice, prepare_audio, probe_audio
-from components.media.portrait import Portrait, examine_portrait
+from components.jobs import Quote, assemble_job, check_prompt
+from components.media.audio import Voice, prepare_audio, probe_audio
+from components.media.portrait import examine_portrait
 from components.pricing import estimate, estimate_parts
-from components.settings import AudioLimits, ImageLimits, Model
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.check_cache import Found
+    from components.jobs import Job
+    from components.media.audio import AudioInfo
+    from components.media.portrait import Portrait
+    from components.settings import AudioLimits, ImageLimits, Model
 
 # A portrait sent is at most 10 MB and usually well under 1; a voice (or a narration's parts) at most 5 MB.
 MAX_ENTRIES = 64

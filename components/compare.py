@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
 from components.errors import InputRejected, StudioError
-from components.events import Event
-from components.identity import Visitor
 from components.payer import Spend
-from components.studio import Studio
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.events import Event
+    from components.identity import Visitor
+    from components.studio import Studio
 
 MAX_MODELS = 3
 

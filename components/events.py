@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.backends.base import Progress
-from components.pricing import Estimate
-from components.runs import Run
-from components.settings import Model
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Progress
+    from components.pricing import Estimate
+    from components.runs import Run
+    from components.settings import Model
 
 
 @dataclass(frozen=True)

@@ -6,23 +6,29 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.backends.base import STAGE_ORDER, Backend
-from components.budget import Caps, Reservation
+from components.backends.base import STAGE_ORDER
+from components.budget import Reservation
 from components.errors import InputRejected
 from components.events import Stopped
-from components.identity import Visitor
 from components.job_runner import Bookkeeping, follow_accepted, removing, run_new
-from components.jobs import Job
-from components.ledger import Ledger
 from components.narration import NARRATION_CUT_SHORT
-from components.narration_ledger import NarrationLedger, NarrationRecord
+from components.narration_ledger import NarrationLedger
 from components.narration_parts import NarrationParts
-from components.pricing import Estimate
-from components.runs import Run, RunCache
-from components.settings import Model, Settings
-from components.storage import DiskBudget
-from components.tracker import Tracked, Tracker
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Backend
+    from components.budget import Caps
+    from components.identity import Visitor
+    from components.jobs import Job
+    from components.ledger import Ledger
+    from components.narration_ledger import NarrationRecord
+    from components.pricing import Estimate
+    from components.runs import Run, RunCache
+    from components.settings import Model, Settings
+    from components.storage import DiskBudget
+    from components.tracker import Tracked, Tracker
 
 
 @dataclass(frozen=True)

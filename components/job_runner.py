@@ -14,14 +14,19 @@ import shutil
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.backends.base import Backend, Finished, Progress
-from components.budget import Reservation
+from components.backends.base import Progress
 from components.events import Reused
-from components.jobs import Job
-from components.runs import Run, RunCache
-from components.settings import Jobs, Model
-from components.storage import DiskBudget
+from components.runs import Run
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Backend, Finished
+    from components.budget import Reservation
+    from components.jobs import Job
+    from components.runs import RunCache
+    from components.settings import Jobs, Model
+    from components.storage import DiskBudget
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from components.errors import InputRejected
-from components.media.audio import Voice, check_header, part_lengths, prepare_audio, probe_audio, probe_header
+from components.media.audio import check_header, part_lengths, prepare_audio, probe_audio, probe_header
 from components.media.portrait import prepare_portrait
-from components.pricing import Estimate, estimate, estimate_parts
-from components.settings import Model
+from components.pricing import estimate, estimate_parts
 from components.text import check_characters
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.media.audio import Voice
+    from components.pricing import Estimate
+    from components.settings import Model
 
 
 @dataclass(frozen=True)

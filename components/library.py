@@ -10,17 +10,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from components.access import may_open_local_copy
-from components.backends.base import Backend
 from components.errors import GenerationError, InputRejected
 from components.events import Reopened
-from components.ledger import Ledger
-from components.narration_ledger import NarrationLedger, NarrationRecord
+from components.narration_ledger import NarrationLedger
 from components.narration_parts import join_parts, joined_path
-from components.payer import Payer
 from components.runs import Run, check_request_id, from_entry, now_iso
-from components.settings import Settings
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Backend
+    from components.ledger import Ledger
+    from components.narration_ledger import NarrationRecord
+    from components.payer import Payer
+    from components.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
-from components.events import Accepted, Done, Stopped, Working
+from components.events import Accepted, Done, Working
 from components.job_runner import Made
-from components.pricing import Estimate
-from components.runs import Run, pending_run
-from components.settings import Model
-from components.tracker import Tracked
+from components.runs import pending_run
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.events import Stopped
+    from components.pricing import Estimate
+    from components.runs import Run
+    from components.settings import Model
+    from components.tracker import Tracked
 
 
 async def listen(

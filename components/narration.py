@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from components.backends.base import STAGE_ORDER, PartStatus, Progress
 from components.errors import GenerationError, NetworkError, NotSaved, RemoteFailure
 from components.job_runner import Made
-from components.tracker import Tracked
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.tracker import Tracked
 
 NARRATION_CUT_SHORT = (
     "This narration was still being sent to fal when the app restarted, so some of its parts never reached fal. "

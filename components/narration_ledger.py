@@ -12,8 +12,11 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from components.ledger import Ledger
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.ledger import Ledger
+
 
 # How far back a restart looks for narrations still running (as the ledger does for single jobs).
 _LOOK_BACK_SECONDS = 7 * 86400

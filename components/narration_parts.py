@@ -7,20 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.backends.base import Backend
-from components.budget import Reservation
 from components.errors import NotSaved
 from components.job_runner import Bookkeeping, Made, removing, run_new
-from components.jobs import Job
 from components.media.join import join_videos
 from components.narration import Narration, how_to_retry
-from components.narration_ledger import NarrationLedger
-from components.pricing import Estimate
-from components.runs import Run, RunCache, now_iso
-from components.settings import Model
-from components.storage import DiskBudget
-from components.tracker import Tracked, Tracker
+from components.runs import Run, now_iso
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Backend
+    from components.budget import Reservation
+    from components.jobs import Job
+    from components.narration_ledger import NarrationLedger
+    from components.pricing import Estimate
+    from components.runs import RunCache
+    from components.settings import Model
+    from components.storage import DiskBudget
+    from components.tracker import Tracked, Tracker
 
 
 @dataclass(frozen=True)

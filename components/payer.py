@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from components.budget import Caps, Reservation
-from components.identity import Visitor, payer_of
-from components.ledger import Ledger, Usage
-from components.pricing import Estimate
+from components.budget import Reservation
+from components.identity import payer_of
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.budget import Caps
+    from components.identity import Visitor
+    from components.ledger import Ledger, Usage
+    from components.pricing import Estimate
 
 
 @dataclass(frozen=True)

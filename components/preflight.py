@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from components.backends.base import Backend
-from components.checked_inputs import CheckedInputs
 from components.errors import StudioError
-from components.jobs import Quote, quote
-from components.pricing import Estimate
-from components.settings import Settings
+from components.jobs import quote
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Backend
+    from components.checked_inputs import CheckedInputs
+    from components.jobs import Quote
+    from components.pricing import Estimate
+    from components.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,15 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.backends.base import Finished, Progress
 from components.errors import InputRejected
-from components.pricing import Estimate, format_dollars
-from components.settings import Model
+from components.pricing import format_dollars
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Finished, Progress
+    from components.pricing import Estimate
+    from components.settings import Model
 
 MAX_ENTRIES = 50
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -113,6 +117,15 @@ def remember(history: list | None, run: Run) -> list[dict]:
         if not (run.request_id and isinstance(e, dict) and e.get("request_id") == run.request_id)
     ]
     return ([run.entry()] + others)[:MAX_ENTRIES]
+
+
+def run_labels(history: list | None) -> list[tuple[str, int]]:
+    """(label, index) of each readable entry: a damaged one is left out, never an error."""
+    labels = []
+    for index, entry in enumerate(history or []):
+        with contextlib.suppress(InputRejected):
+            labels.append((from_entry(entry).label(), index))
+    return labels
 
 
 def pending_runs(history: list | None) -> list[Run]:

@@ -8,23 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from components import settings_runtime as runtime
 from components.errors import InputRejected, SettingsError
 from components.settings_fields import FieldReader
-from components.settings_runtime import (
-    Budget,
-    Jobs,
-    Storage,
-    parse_budget,
-    parse_free_work,
-    parse_jobs,
-    parse_storage,
-    parse_trusted_proxies,
-)
-from components.tts_settings import TtsEngine, parse_tts
+from components.settings_runtime import Budget, Jobs, Storage
+from components.tts_settings import parse_tts
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.tts_settings import TtsEngine
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "space.yaml"
 
@@ -131,13 +126,13 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
     return Settings(
         models=models,
         default_model=default_model,
-        jobs=parse_jobs(reader, root),
+        jobs=runtime.parse_jobs(reader, root),
         allow_visitor_keys=allow,
-        budget=parse_budget(reader, root),
-        storage=parse_storage(reader, root),
+        budget=runtime.parse_budget(reader, root),
+        storage=runtime.parse_storage(reader, root),
         tts=parse_tts(reader, root),
-        trusted_proxies=parse_trusted_proxies(reader, root),
-        free_per_visitor_per_minute=parse_free_work(reader, root),
+        trusted_proxies=runtime.parse_trusted_proxies(reader, root),
+        free_per_visitor_per_minute=runtime.parse_free_work(reader, root),
     )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from components.settings_fields import FieldReader
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.settings_fields import FieldReader
 
 
 @dataclass(frozen=True)

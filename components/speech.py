@@ -14,14 +14,18 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import soundfile
 
-from components.backends.fal_speech import FalSpeech, download_speech, speak_on_fal, speech_arguments
+from components.backends.fal_speech import download_speech, speak_on_fal, speech_arguments
 from components.errors import InputRejected, StudioError
 from components.media.audio import encode_mp3
 from components.text import check_characters
-from components.tts_settings import TtsEngine
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.fal_speech import FalSpeech
+    from components.tts_settings import TtsEngine
 
 __all__ = [
     "FalSpeech",

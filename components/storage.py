@@ -17,9 +17,12 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from components.errors import SettingsError
-from components.settings import Storage
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.settings import Storage
 
 SPACE_PERSISTENT = Path("/data")
 

@@ -15,36 +15,34 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from components.access import check_resumable
-from components.backends.base import Backend
 from components.budget import Caps
 from components.checked_inputs import CheckedInputs
 from components.errors import InputRejected
-from components.events import Accepted, Allowance, Checking, Done, Event, Speaking, Stopped, Working
+from components.events import Checking, Speaking
 from components.free_work import FreeWork
-from components.identity import Identities, Visitor
+from components.identity import Identities
 from components.job_control import JobControl
 from components.job_runner import earlier_run, make_pools
-from components.ledger import Ledger
 from components.library import Library
 from components.listening import listen
 from components.payer import Payer, Spend
 from components.preflight import Preflight
-from components.pricing import Estimate
 from components.runs import RunCache, fingerprint, from_entry
-from components.settings import Model, Settings
 from components.storage import DiskBudget
 from components.tracker import Tracker
 from components.voices import Voices
 
-
-@dataclass(frozen=True)
-class Script:
-    """A typed script to speak as the video's voice."""
-
-    text: str
-    voice: str
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Backend
+    from components.events import Accepted, Allowance, Done, Event, Stopped, Working
+    from components.identity import Visitor
+    from components.ledger import Ledger
+    from components.pricing import Estimate
+    from components.settings import Settings
+    from components.voices import Script
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ class Studio:
         try:
             if script is not None:
                 yield Speaking(model)
-                audio, held = await self._voice_first(script, payer, model, backend.paid)
+                audio, held = await self.voices.speak_for_video(script, payer, model, backend.paid)
             job = await self._inputs.job(image, audio, prompt, model, skip_face_check, workdir)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
@@ -161,20 +159,6 @@ class Studio:
                 self.ledger.release(row)
             if not handed_over:
                 shutil.rmtree(workdir, ignore_errors=True)
-
-    async def _voice_first(self, script: Script, payer: Payer, model: Model, video_paid: bool) -> tuple[str, list[int]]:
-        """A typed script's voice and an estimate of its video, reserved in one step before a byte is spoken."""
-        voices = self.voices
-        video = Spend(model.endpoint, video_paid, voices.quote(script.text, script.voice, model).video)
-        voice, held_video = payer.reserve([voices.spend(script.text, script.voice, model), video])
-        held = [reservation.row for reservation in held_video if reservation is not None]
-        try:
-            spoken = await voices.speak(script.text, script.voice, payer, model, voice[0])
-        except BaseException:
-            for row in held:
-                self.ledger.release(row)
-            raise
-        return str(spoken.path), held
 
     def _shown(self, payer: Payer) -> Callable[[list[str]], None]:
         """What a page is shown becomes the payer's to follow again (see access.py)."""

@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components.settings_fields import FieldReader
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.settings_fields import FieldReader
+
 
 TTS_BACKENDS = ("espeak", "fal")
 # A field name or a dotted path of them; anything else could not be a key of fal's JSON input.

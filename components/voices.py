@@ -14,19 +14,23 @@ import asyncio
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components.budget import Reservation
 from components.errors import InputRejected
 from components.free_work import FreeWork
-from components.ledger import Ledger
 from components.media.audio import compressed_voice
-from components.payer import Payer, Spend
-from components.pricing import Estimate, estimate_parts, format_dollars
-from components.settings import Model, Settings
+from components.payer import Spend
+from components.pricing import estimate_parts, format_dollars
 from components.speech import check_script, script_cost, speak_offline, spoken_seconds
 from components.storage import DiskBudget
-from components.tts_settings import TtsEngine
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.budget import Reservation
+    from components.ledger import Ledger
+    from components.payer import Payer
+    from components.pricing import Estimate
+    from components.settings import Model, Settings
+    from components.tts_settings import TtsEngine
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,14 @@ class ScriptQuote:
             f"Voice: {voice} · Video: about {self.video.describe()} · **Total ≈ {format_dollars(self.total)}** "
             "(the video is billed from the spoken length, known once it is spoken)"
         )
+
+
+@dataclass(frozen=True)
+class Script:
+    """A typed script to speak as a video's voice."""
+
+    text: str
+    voice: str
 
 
 @dataclass(frozen=True)
@@ -126,3 +138,19 @@ class Voices:
             self.ledger.accepted(reservation.row, request_id)
             self.ledger.settle(reservation.row, 0.0, cost)
         return Spoken(await asyncio.to_thread(compressed_voice, path), cost, request_id)
+
+    async def speak_for_video(
+        self, script: Script, payer: Payer, model: Model, video_paid: bool
+    ) -> tuple[str, list[int]]:
+        """A typed script's voice and an estimate of its video, reserved in one step before a byte is spoken;
+        the video's rows are returned held, for the job to exchange once the spoken clip is checked."""
+        video = Spend(model.endpoint, video_paid, self.quote(script.text, script.voice, model).video)
+        voice, held_video = payer.reserve([self.spend(script.text, script.voice, model), video])
+        held = [reservation.row for reservation in held_video if reservation is not None]
+        try:
+            spoken = await self.speak(script.text, script.voice, payer, model, voice[0])
+        except BaseException:
+            for row in held:
+                self.ledger.release(row)
+            raise
+        return str(spoken.path), held

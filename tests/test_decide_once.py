@@ -15,7 +15,7 @@ from components.ledger import Ledger
 from components.payer import Spend
 from components.pricing import estimate
 from components.runs import Run
-from components.studio import Script
+from components.voices import Script
 from tests.fakes.media import portrait, tone_wav
 from tests.helpers import PRO, STANDARD
 from tests.test_studio import ANON, collect, make_studio

@@ -1,9 +1,5 @@
-"""Audio checks and conversion. Pure logic: no gradio.
-
-The header is read first (audio_probe.py) and refused when it asks too much.
-The clip is then decoded once, bounded whatever its header claims: ffmpeg
-writes at most `max_seconds + 1` s of what Kling needs (24 kHz mono 16-bit),
-never the raw multi-channel, high-rate stream. LAME encodes the upload.
+"""Audio checks and conversion. Pure logic: no gradio. The header is read first (audio_probe.py) and refused when it asks too much. Then one bounded decode
+(at most `max_seconds + 1` s of 24 kHz mono 16-bit, whatever the header claims); LAME encodes the upload.
 """
 
 from __future__ import annotations
@@ -12,6 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import lameenc
 import numpy as np
@@ -21,7 +18,9 @@ from components.errors import InputRejected
 from components.media.audio_probe import AudioInfo, check_duration, check_header, probe_audio, probe_header
 from components.media.pcm import decode_in_process
 from components.media.split import plan_cuts
-from components.settings import AudioLimits
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.settings import AudioLimits
 
 __all__ = [
     "AudioInfo",

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mutagen
 from pydub.utils import mediainfo_json
 
 from components.errors import InputRejected
-from components.settings import AudioLimits
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.settings import AudioLimits
 
 # mutagen's class names → the extension fal understands for that content.
 _MUTAGEN_CONTAINERS = {

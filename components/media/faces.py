@@ -1,7 +1,5 @@
 """A face check before paying: Kling refuses a portrait without a detectable face, but only after minutes in
-fal's queue (a 422 `face_detection_error`), so the app looks for one first. Pure logic: no gradio.
-
-OpenCV's Haar cascades ship inside the opencv-python-headless wheel (`cv2.data.haarcascades`): nothing is
+fal's queue (a 422 `face_detection_error`), so the app looks for one first. Pure logic: no gradio. OpenCV's Haar cascades ship inside the opencv-python-headless wheel (`cv2.data.haarcascades`): nothing is
 downloaded at run time. Human faces: the two `frontalface_alt` cascades (`default` fires far more on textures);
 cats: the two `frontalcatface` ones, on a small grey copy (a JPEG decodes straight to it). Photographed faces
 get 30–70 votes, drawn ones 2–20 (as coins or blotchy textures can); profiles, strong tilts and faces under
@@ -15,14 +13,16 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import cv2
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 from components.media.pixels import crop_around, grey_copy, to_grey
-from components.settings import ImageLimits
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.settings import ImageLimits
 
 Kind = Literal["human", "cat"]
 Box = tuple[int, int, int, int]  # left, top, width, height in the original image's pixels

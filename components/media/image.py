@@ -15,12 +15,15 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, UnidentifiedImageError
 
 from components.errors import InputRejected
 from components.media.pixels import SIDEWAYS, fit, flatten, shrink, to_8bit, upright
-from components.settings import ImageLimits
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.settings import ImageLimits
 
 _EXIF_ORIENTATION = 0x0112
 _WEB_MODES = {"RGB", "RGBA", "L", "LA", "P"}

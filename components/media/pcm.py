@@ -9,11 +9,15 @@ be sent whole); ffmpeg decodes every frame. Memory stays bounded: a few seconds 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import soundfile
 import soxr
 
-from components.media.audio_probe import AudioInfo
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.media.audio_probe import AudioInfo
+
 
 _ALWAYS_CONVERTED = {"wav", "aiff", "w64"}
 _BLOCK_SECONDS = 5

@@ -11,13 +11,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from components.errors import InputRejected
 from components.media.faces import check_portrait
 from components.media.image import check_geometry, prepare_image
-from components.settings import ImageLimits
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.settings import ImageLimits
 
 _EXIF_ORIENTATION = 0x0112
 _SIDEWAYS = {5, 6, 7, 8}

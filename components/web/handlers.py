@@ -1,10 +1,8 @@
 """The page's event handlers: Gradio payloads into `Studio` calls, studio events into component updates.
 
-Handlers take Gradio's raw file payloads (the events use `preprocess=False`),
-so a file Gradio itself cannot decode still reaches the studio's checks and gets
-a sentence instead of Gradio's generic error. Every `StudioError` becomes a
-`gr.Error` here (see `edge.py`) and nowhere else. The docstrings of the three
-public handlers are what MCP clients (agents) read: they describe the tool.
+Handlers take Gradio's raw file payloads (`preprocess=False`), so a file Gradio cannot decode still gets
+the studio's sentence. Every `StudioError` becomes a `gr.Error` here (see `edge.py`) and nowhere else.
+The public handlers' docstrings are what MCP clients (agents) read: they describe the tool.
 """
 
 from __future__ import annotations
@@ -17,8 +15,9 @@ from typing import Any
 import gradio as gr
 
 from components.errors import InputRejected
-from components.runs import from_entry, pending_runs, remember
-from components.studio import Script, Studio
+from components.runs import from_entry, pending_runs, remember, run_labels
+from components.studio import Studio
+from components.voices import Script
 from components.web import wording
 from components.web.edge import as_gradio_error, file_path, page_update, sentence, session_of, visitor_of
 from components.web.escape import code
@@ -156,13 +155,7 @@ class Handlers:
         return updated, self.choices(updated)
 
     def choices(self, history: list | None) -> Any:
-        labels = []
-        for index, entry in enumerate(history or []):
-            try:
-                labels.append((from_entry(entry).label(), index))
-            except InputRejected:
-                continue
-        return gr.update(choices=labels, value=None)
+        return gr.update(choices=run_labels(history), value=None)
 
     async def reopen(
         self,
