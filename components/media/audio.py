@@ -1,6 +1,5 @@
-"""Audio checks and conversion. Pure logic: no gradio. The header is read first (audio_probe.py) and refused when it asks too much. Then one bounded decode
-(at most `max_seconds + 1` s of 24 kHz mono 16-bit, whatever the header claims); LAME encodes the upload.
-"""
+"""Audio checks and conversion (no gradio): the header first (audio_probe.py), refused when it asks too much;
+then one bounded decode (at most `max_seconds + 1` s of 24 kHz mono 16-bit); LAME encodes the upload."""
 
 from __future__ import annotations
 

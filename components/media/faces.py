@@ -1,5 +1,6 @@
 """A face check before paying: Kling refuses a portrait without a detectable face, but only after minutes in
-fal's queue (a 422 `face_detection_error`), so the app looks for one first. Pure logic: no gradio. OpenCV's Haar cascades ship inside the opencv-python-headless wheel (`cv2.data.haarcascades`): nothing is
+fal's queue (a 422 `face_detection_error`), so the app looks for one first. Pure logic: no gradio.
+OpenCV's Haar cascades ship inside the opencv-python-headless wheel (`cv2.data.haarcascades`): nothing is
 downloaded at run time. Human faces: the two `frontalface_alt` cascades (`default` fires far more on textures);
 cats: the two `frontalcatface` ones, on a small grey copy (a JPEG decodes straight to it). Photographed faces
 get 30–70 votes, drawn ones 2–20 (as coins or blotchy textures can); profiles, strong tilts and faces under
