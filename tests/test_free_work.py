@@ -22,7 +22,7 @@ from components.storage import DiskBudget
 from tests.helpers import PREVIEW, fast_settings, running_app
 from tests.speech_fixtures import needs_espeak
 
-REFUSAL = "free actions in the last minute"
+REFUSAL = "free actions a minute"
 
 
 def test_the_limiter_counts_a_minute_per_visitor_and_not_its_refusals():
@@ -31,7 +31,7 @@ def test_the_limiter_counts_a_minute_per_visitor_and_not_its_refusals():
     for _ in range(3):
         limiter.take("ip:1.2.3.4")
     for _ in range(5):  # hammering does not push the wait further out
-        with pytest.raises(FreeWorkLimited, match=r"started 3 free actions .* wait about 60 s"):
+        with pytest.raises(FreeWorkLimited, match=r"each visitor 3 free actions a minute .* wait about 60 s"):
             limiter.take("ip:1.2.3.4")
     limiter.take("ip:5.6.7.8")  # another visitor is unaffected
     now[0] += 60.5
