@@ -79,8 +79,7 @@ def test_forty_free_voices_of_1200_characters_grow_the_disk_by_at_most_100_mb(tm
     videos = tmp_path / "videos"
     with running_app(fast_settings(), None, videos) as url:
         grown = speak_many(url, videos / "speech", Path(get_upload_folder()), 40)
-    print(grown.describe())
-    assert grown.characters >= 1150 and grown.total_mb <= 100
+    assert grown.characters >= 1150 and grown.total_mb <= 100, grown.describe()
     assert not list((videos / "speech").glob("*.wav"))
 
 
