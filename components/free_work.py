@@ -59,7 +59,7 @@ class FreeWork:
 
     def _refusal(self, wait: float) -> str:
         return (
-            f"You have started {self.per_minute} free actions in the last minute (uploads, local previews and "
-            f"offline voices together), the most this app allows. Nothing was done this time; wait about "
+            f"This app allows each visitor {self.per_minute} free actions a minute (uploads, local previews and "
+            f"offline voices together), and you have reached that. Nothing was done this time; wait about "
             f"{max(1, math.ceil(wait))} s and try again."
         )
