@@ -1,12 +1,11 @@
 """Checks done once per content: a bounded cache of checked files, shared by everyone who asks.
 
-A key says what a check depends on (a file's digest and the limits it is checked against), so other
-content or other limits mean a new check. A check runs in a worker thread within the decode pool, and
-once however many callers ask at the same moment (the estimate and the readiness line fire together;
-Compare starts a job per model). Each entry owns a folder of the files its check made; the cache keeps
-at most `max_entries` entries and `max_bytes` of files, dropping the least recently used. A caller that
-needs the files for longer (a job, whose folder goes when the job ends) gets them hard-linked into a
-folder of its own, so a later eviction never pulls a file from under an upload.
+A key says what a check depends on (a file's digest, the limits), so other content or limits mean a new
+check. A check runs in a worker thread within the decode pool, once however many ask at the same moment
+(the estimate and the readiness line fire together; Compare starts a job per model). Each entry owns a
+folder of the files its check made; at most `max_entries` entries and `max_bytes` of files are kept, the
+least recently used dropped first. A caller that keeps the files longer (a job, whose folder goes when it
+ends) gets them hard-linked into a folder of its own: a later eviction never pulls one from an upload.
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ def digest(path: str | Path) -> str:
 
 @dataclass
 class _Entry(Generic[T]):
+    key: Hashable
     value: T
     folder: Path
     size: int
@@ -78,13 +78,15 @@ class CheckCache:
         linked there, for a caller that keeps them beyond the cache's say."""
         while True:
             entry, flight, mine = self._find(key, pin=into is not None)
-            if entry is not None:
-                return await self._handed(entry, into)
-            if mine:
+            if entry is not None:  # None back when its files were removed under the cache: checked again
+                if (found := await self._handed(entry, into)) is not None:
+                    return found
+            elif mine:
                 entry = await self._check(key, check, flight, into)
                 return Found(entry.value, entry.folder, into or entry.folder)
-            with contextlib.suppress(_Abandoned):  # another caller's check of the very same inputs
-                await asyncio.wrap_future(flight)
+            else:
+                with contextlib.suppress(_Abandoned):  # another caller's check of the very same inputs
+                    await asyncio.wrap_future(flight)
 
     def _find(self, key: Hashable, pin: bool) -> tuple[_Entry | None, concurrent.futures.Future | None, bool]:
         """The entry; else the check under way; else a new check, the caller's to run (`mine`)."""
@@ -116,6 +118,7 @@ class CheckCache:
     def _run(
         self, key: Hashable, check: Callable[[Path], T], flight: concurrent.futures.Future, into: Path | None
     ) -> _Entry[T]:
+        self._root.mkdir(parents=True, exist_ok=True)  # a /tmp cleaner may have removed it since
         folder = Path(tempfile.mkdtemp(dir=self._root))
         try:
             value = check(folder)
@@ -125,7 +128,7 @@ class CheckCache:
             shutil.rmtree(folder, ignore_errors=True)
             self._settle(key, flight, None, exc)
             raise
-        entry = _Entry(value, folder, sum(path.stat().st_size for path in folder.iterdir()))
+        entry = _Entry(key, value, folder, sum(path.stat().st_size for path in folder.iterdir()))
         for doomed in self._settle(key, flight, entry, None):
             shutil.rmtree(doomed, ignore_errors=True)
         return entry
@@ -141,10 +144,7 @@ class CheckCache:
             if self._flights.get(key) is flight:
                 del self._flights[key]
             doomed = self._evict(keep=key) if entry is not None else []
-        if error is not None:
-            flight.set_exception(error)
-        else:
-            flight.set_result(None)
+        flight.set_result(None) if error is None else flight.set_exception(error)
         return doomed
 
     def _evict(self, keep: Hashable) -> list[Path]:
@@ -163,16 +163,22 @@ class CheckCache:
                 doomed.append(entry.folder)
         return doomed
 
-    async def _handed(self, entry: _Entry[T], into: Path | None) -> Found[T]:
+    async def _handed(self, entry: _Entry[T], into: Path | None) -> Found[T] | None:
         if into is None:
             return Found(entry.value, entry.folder, entry.folder)
         # Shielded: the thread must run to the end, where the entry is unpinned, even if the caller leaves.
-        await asyncio.shield(asyncio.to_thread(self._link, entry, into))
-        return Found(entry.value, entry.folder, into)
+        linked = await asyncio.shield(asyncio.to_thread(self._link, entry, into))
+        return Found(entry.value, entry.folder, into) if linked else None
 
-    def _link(self, entry: _Entry, into: Path) -> None:
+    def _link(self, entry: _Entry, into: Path) -> bool:
         try:
             link_files(entry.folder, into)
+            return True
+        except FileNotFoundError:  # a /tmp cleaner removed the entry's files
+            with self._lock:
+                if self._entries.get(entry.key) is entry:
+                    del self._entries[entry.key]
+            return False
         finally:
             with self._lock:
                 entry.pins -= 1

@@ -62,7 +62,6 @@ class Studio:
     _caps: Caps = field(init=False, repr=False)
     _pools: dict[str, asyncio.Semaphore] = field(init=False, repr=False)
     _control: JobControl = field(init=False, repr=False)
-    # Inputs checked once for the estimate, the readiness line, Generate and Compare alike.
     _inputs: CheckedInputs = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
