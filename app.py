@@ -18,13 +18,13 @@ from typing import Any
 import gradio as gr
 
 from components.backends import build_backends
+from components.config.settings import DEFAULT_PATH, Settings, load_settings
 from components.errors import SettingsError
-from components.free_work import FreeWork
-from components.identity import UVICORN_TRUSTS_NO_PROXY, Identities
-from components.ledger import Ledger
-from components.runs import RunCache
-from components.settings import DEFAULT_PATH, Settings, load_settings
-from components.storage import DiskBudget, data_folder, ensure_writable, videos_folder
+from components.history.runs import RunCache
+from components.history.storage import DiskBudget, data_folder, ensure_writable, videos_folder
+from components.spending.free_work import FreeWork
+from components.spending.identity import UVICORN_TRUSTS_NO_PROXY, Identities
+from components.spending.ledger import Ledger
 from components.studio import Studio
 from components.web import assets
 from components.web.page import build_page

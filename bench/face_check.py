@@ -28,11 +28,11 @@ from PIL import Image, ImageOps
 
 from bench.processes import ROOT
 from bench.realistic_media import phone_photo
+from components.config.settings import load_settings
 from components.errors import InputRejected
-from components.media import faces
-from components.media.image import prepare_image
-from components.media.portrait import prepare_portrait
-from components.settings import load_settings
+from components.inputs import faces
+from components.inputs.image import prepare_image
+from components.inputs.portrait import prepare_portrait
 
 RUNS = 5
 LANDSCAPE = (4000, 3000)

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.backends.base import Progress
-    from components.pricing import Estimate
-    from components.runs import Run
-    from components.settings import Model
+    from components.config.settings import Model
+    from components.history.runs import Run
+    from components.spending.pricing import Estimate
 
 
 @dataclass(frozen=True)

@@ -17,32 +17,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from components.access import check_resumable
-from components.budget import Caps
-from components.checked_inputs import CheckedInputs
 from components.errors import InputRejected
 from components.events import Checking, Speaking
-from components.free_work import FreeWork
-from components.identity import Identities
-from components.job_control import JobControl
-from components.job_runner import earlier_run, make_pools
-from components.library import Library
-from components.listening import listen
-from components.payer import Payer, Spend
-from components.preflight import Preflight
-from components.runs import RunCache, fingerprint, from_entry
-from components.storage import DiskBudget
-from components.tracker import Tracker
-from components.voices import Voices
+from components.history.library import Library
+from components.history.runs import RunCache, fingerprint, from_entry
+from components.history.storage import DiskBudget
+from components.inputs.checked_inputs import CheckedInputs
+from components.inputs.preflight import Preflight
+from components.running.job_control import JobControl
+from components.running.job_runner import earlier_run, make_pools
+from components.running.listening import listen
+from components.running.tracker import Tracker
+from components.speech.voices import Voices
+from components.spending.access import check_resumable
+from components.spending.budget import Caps
+from components.spending.free_work import FreeWork
+from components.spending.identity import Identities
+from components.spending.payer import Payer, Spend
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.backends.base import Backend
+    from components.config.settings import Settings
     from components.events import Accepted, Allowance, Done, Event, Stopped, Working
-    from components.identity import Visitor
-    from components.ledger import Ledger
-    from components.pricing import Estimate
-    from components.settings import Settings
-    from components.voices import Script
+    from components.speech.voices import Script
+    from components.spending.identity import Visitor
+    from components.spending.ledger import Ledger
+    from components.spending.pricing import Estimate
 
 
 @dataclass(frozen=True)

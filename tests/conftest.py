@@ -18,7 +18,7 @@ import fal_client.client
 import pytest
 from gradio_client import Client
 
-from components.runs import RunCache
+from components.history.runs import RunCache
 from tests.fakes import FakeFal, FakeFalServer
 from tests.fakes import media as media_factory
 from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, running_app

@@ -9,8 +9,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from app import build_demo, launch
-from components.runs import RunCache
-from components.settings import Budget, Settings, load_settings
+from components.config.settings import Budget, Settings, load_settings
+from components.history.runs import RunCache
 
 SERVER_KEY = "server-key-id:server-secret-1234"
 VISITOR_KEY = "visitor-key-id:visitor-secret-5678"

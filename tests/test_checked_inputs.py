@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from gradio_client import handle_file
 
-from components.check_cache import CheckCache
-from components.checked_inputs import CheckedInputs
-from components.compare import check_comparison, compare
+from components.config.settings import load_settings
 from components.errors import InputRejected
 from components.events import Done
-from components.media import audio as audio_module
-from components.media import image as image_module
-from components.settings import load_settings
+from components.inputs import audio as audio_module
+from components.inputs import image as image_module
+from components.inputs.check_cache import CheckCache
+from components.inputs.checked_inputs import CheckedInputs
+from components.running.compare import check_comparison, compare
 from tests.fakes.media import narration_wav, portrait, tone_wav
 from tests.helpers import PRO, STANDARD
 from tests.test_studio import ANON, make_studio

@@ -7,15 +7,15 @@ import time
 
 import pytest
 
-from components.access import NOT_YOURS
 from components.errors import BudgetExceeded, InputRejected, JobTimedOut, NotSaved
 from components.events import Accepted
-from components.identity import Visitor
-from components.ledger import Ledger
-from components.payer import Spend
-from components.pricing import estimate
-from components.runs import Run
-from components.voices import Script
+from components.history.runs import Run
+from components.speech.voices import Script
+from components.spending.access import NOT_YOURS
+from components.spending.identity import Visitor
+from components.spending.ledger import Ledger
+from components.spending.payer import Spend
+from components.spending.pricing import estimate
 from tests.fakes.media import portrait, tone_wav
 from tests.helpers import PRO, STANDARD
 from tests.test_studio import ANON, collect, make_studio

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
+from components.config.settings import load_settings
 from components.errors import InputRejected
-from components.media import faces
-from components.media.faces import Face, check_portrait, crop_to_aspect, find_faces
-from components.media.pixels import grey_copy
-from components.media.portrait import prepare_portrait
-from components.settings import load_settings
+from components.inputs import faces
+from components.inputs.faces import Face, check_portrait, crop_to_aspect, find_faces
+from components.inputs.pixels import grey_copy
+from components.inputs.portrait import prepare_portrait
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # Kling's limits as the brief states them, whatever space.yaml says today.

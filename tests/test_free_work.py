@@ -16,9 +16,9 @@ from gradio_client.exceptions import AppError
 
 from app import build_demo
 from bench.free_disk import speak_many
-from components.free_work import FreeWork, FreeWorkLimited
-from components.settings import Storage
-from components.storage import DiskBudget
+from components.config.settings import Storage
+from components.history.storage import DiskBudget
+from components.spending.free_work import FreeWork, FreeWorkLimited
 from tests.helpers import PREVIEW, fast_settings, running_app
 from tests.speech_fixtures import needs_espeak
 
@@ -84,7 +84,7 @@ def test_forty_free_voices_of_1200_characters_grow_the_disk_by_at_most_100_mb(tm
 
 
 def _client(url: str, address: str) -> Client:
-    # As on a Space: Hugging Face's proxy names the visitor's address (see components/identity.py).
+    # As on a Space: Hugging Face's proxy names the visitor's address (see components/spending/identity.py).
     return Client(url, verbose=False, headers={"X-Forwarded-For": address}, download_files=False)
 
 

@@ -7,7 +7,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from components.errors import InputRejected
-from components.runs import Run, from_entry, remember
+from components.history.runs import Run, from_entry, remember
 from tests.fakes.media import probe_seconds
 from tests.helpers import PRO, SERVER_KEY, VISITOR_KEY
 

@@ -16,6 +16,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from components.backends.base import Finished, PartStatus, Progress
+from components.config.settings import load_settings
 from components.errors import (
     BudgetExceeded,
     KeyRejected,
@@ -25,12 +26,11 @@ from components.errors import (
     RemoteValidationError,
 )
 from components.events import Accepted, Done, Stopped, Working
-from components.ledger import Ledger
-from components.media.split import plan_cuts
-from components.narration import how_to_retry
-from components.pricing import estimate_parts
-from components.runs import Run, RunCache
-from components.settings import load_settings
+from components.history.runs import Run, RunCache
+from components.inputs.split import plan_cuts
+from components.running.narration import how_to_retry
+from components.spending.ledger import Ledger
+from components.spending.pricing import estimate_parts
 from components.studio import Studio
 from components.web import wording
 from tests.fakes.media import narration_wav, probe_seconds

@@ -22,14 +22,14 @@ import yaml
 from gradio_client import Client, handle_file
 
 from components.backends.base import Finished, Progress
+from components.config.settings import load_settings
 from components.errors import RemoteFailure
 from components.events import Accepted, Done
-from components.job_runner import Made
-from components.jobs import Job
-from components.ledger import Ledger
-from components.narration_ledger import NarrationLedger
-from components.runs import Run, RunCache
-from components.settings import load_settings
+from components.history.runs import Run, RunCache
+from components.inputs.jobs import Job
+from components.running.job_runner import Made
+from components.spending.ledger import Ledger
+from components.spending.narration_ledger import NarrationLedger
 from components.studio import Studio
 from tests.fakes.media import narration_wav, probe_seconds
 from tests.helpers import PRO, STANDARD, UNLIMITED

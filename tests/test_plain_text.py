@@ -12,10 +12,10 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from components.backends.base import Progress
+from components.config.settings import load_settings
 from components.errors import InputRejected, RemoteValidationError
 from components.events import Working
-from components.settings import load_settings
-from components.text import check_characters
+from components.inputs.text import check_characters
 from components.web import wording
 from components.web.edge import gradio_error
 from components.web.escape import code, plain

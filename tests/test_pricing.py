@@ -1,6 +1,6 @@
 import pytest
 
-from components.pricing import actual_cost, estimate, format_dollars, format_price
+from components.spending.pricing import actual_cost, estimate, format_dollars, format_price
 
 
 @pytest.mark.parametrize(

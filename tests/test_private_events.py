@@ -9,7 +9,7 @@ import uuid
 
 import httpx
 
-from components.access import NOT_YOURS
+from components.spending.access import NOT_YOURS
 from tests.helpers import PRO
 
 

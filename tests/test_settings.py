@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.config.settings import DEFAULT_PATH, load_settings, parse_settings
 from components.errors import InputRejected, SettingsError
-from components.settings import DEFAULT_PATH, load_settings, parse_settings
 
 
 def shipped() -> dict:

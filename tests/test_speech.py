@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from components.config.settings import load_settings
 from components.errors import InputRejected
-from components.media.audio import prepare_audio
-from components.settings import load_settings
-from components.speech import check_script, script_cost, speak_offline, spoken_seconds
+from components.inputs.audio import prepare_audio
+from components.speech.speech import check_script, script_cost, speak_offline, spoken_seconds
 from tests.fakes.media import probe_seconds
 from tests.speech_fixtures import ELEVEN, ESPEAK, KOKORO, PROSE, needs_espeak
 

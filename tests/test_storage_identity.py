@@ -8,10 +8,10 @@ import time
 import pytest
 
 from app import build_studio
+from components.config.settings import Storage
 from components.errors import SettingsError
-from components.identity import Identities, Visitor, payer_of
-from components.settings import Storage
-from components.storage import DiskBudget, data_folder, ensure_writable
+from components.history.storage import DiskBudget, data_folder, ensure_writable
+from components.spending.identity import Identities, Visitor, payer_of
 from tests.helpers import SERVER_KEY, fast_settings
 
 

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from components.backends.base import Finished, Progress
+from components.config.settings import load_settings
 from components.errors import BudgetExceeded, InputRejected, NetworkError, RemoteFailure
 from components.events import Accepted, Checking, Done, Reused, Stopped, Working
-from components.identity import Visitor
-from components.jobs import Job
-from components.ledger import Ledger
-from components.pricing import estimate
-from components.runs import Run, RunCache
-from components.settings import load_settings
+from components.history.runs import Run, RunCache
+from components.inputs.jobs import Job
+from components.spending.identity import Visitor
+from components.spending.ledger import Ledger
+from components.spending.pricing import estimate
 from components.studio import Studio
 from tests.fakes.media import portrait, tone_wav
 from tests.helpers import PREVIEW, PRO, UNLIMITED

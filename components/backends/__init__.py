@@ -10,7 +10,7 @@ from components.backends.preview import PreviewBackend
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.backends.base import Backend
-    from components.settings import Settings
+    from components.config.settings import Settings
 
 
 def build_backends(settings: Settings, server_key: str | None, output_dir: Path) -> dict[str, Backend]:

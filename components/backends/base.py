@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
-    from components.jobs import Job
+    from components.inputs.jobs import Job
 
 
 Stage = Literal["waiting", "uploading", "submitting", "queued", "generating", "downloading", "rendering"]

@@ -25,7 +25,7 @@ from components.errors import RemoteFailure
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.backends.fal_private import PooledAsyncClient
-    from components.tts_settings import TtsEngine
+    from components.config.tts_settings import TtsEngine
 
 _FAL_ERRORS = (fal_client.client.FalClientError, httpx.HTTPError, SubmitOutcomeUnknown)
 _CHUNK = 1 << 16

@@ -19,7 +19,7 @@ from components.backends.preview_render import PREVIEW_LABEL, render_preview
 from components.errors import InputRejected, PreviewFailed
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
-    from components.jobs import Job
+    from components.inputs.jobs import Job
 
 NOT_AT_FAL = "Only Kling runs at fal have a request id to recover; choose a Kling model."
 NOTE = f"**{PREVIEW_LABEL}.** Choose a Kling model (with a fal key) for the real thing."

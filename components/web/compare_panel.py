@@ -9,11 +9,11 @@ from typing import Any
 
 import gradio as gr
 
-from components.compare import MAX_MODELS, check_comparison, compare, compare_sessions
 from components.errors import StudioError
 from components.events import Done, Reused, Stopped, Working
-from components.pricing import estimate, format_dollars
-from components.runs import from_entry, remember
+from components.history.runs import from_entry, remember
+from components.running.compare import MAX_MODELS, check_comparison, compare, compare_sessions
+from components.spending.pricing import estimate, format_dollars
 from components.studio import Studio
 from components.web import wording
 from components.web.edge import as_gradio_error, file_path, sentence, visitor_of

@@ -13,7 +13,7 @@ import gradio as gr
 
 from components.errors import StudioError
 from components.events import Accepted, Checking, Event, Reused, Speaking, Stopped, Working
-from components.identity import Identities, Visitor
+from components.spending.identity import Identities, Visitor
 from components.web import wording
 from components.web.escape import html_text
 

@@ -15,9 +15,9 @@ from typing import Any
 import gradio as gr
 
 from components.errors import InputRejected
-from components.runs import from_entry, pending_runs, remember, run_labels
+from components.history.runs import from_entry, pending_runs, remember, run_labels
+from components.speech.voices import Script
 from components.studio import Studio
-from components.voices import Script
 from components.web import wording
 from components.web.edge import as_gradio_error, file_path, page_update, sentence, session_of, visitor_of
 from components.web.escape import code

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 from components.backends.base import PartStatus
 from components.events import Allowance, Done, Stopped, Working
-from components.jobs import Quote
-from components.pricing import format_dollars
-from components.runs import Run
+from components.history.runs import Run
+from components.inputs.jobs import Quote
+from components.spending.pricing import format_dollars
 from components.web.escape import code, code_block, plain
 
 _STAGE_TITLES = {
