@@ -82,6 +82,13 @@ def keyless(fake_fal, tmp_path_factory):
 _SERVES = {"studio", "client", "keyless", "fal", "fake_fal"}
 
 
+def pytest_configure(config):
+    """A temporary folder of this run's own: pytest's shared numbered folders are pruned by any other run
+    on the machine (a bench, a second checkout), which would delete this run's files mid-test."""
+    if not config.option.basetemp:
+        config.option.basetemp = tempfile.mkdtemp(prefix="kling-tests-")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if any(any(item.iter_markers(name)) for name in ("unit", "api", "browser")):
