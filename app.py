@@ -126,7 +126,8 @@ def launch(demo: gr.Blocks, studio: Studio, environ: Mapping[str, str] = os.envi
         "theme": assets.THEME,
         "css": assets.CSS,
         "head": assets.head(environ.get("SPACE_HOST")),
-        "allowed_paths": [assets.SCREENSHOT],
+        # The finished videos, for the URLs agents' job results give (named by request id: unguessable).
+        "allowed_paths": [assets.SCREENSHOT, *{str(b.output_dir) for b in studio.backends.values()}],
         "mcp_server": mcp_setting(environ),
         # Gradio runs at most max_threads queued events at once (default 40), async ones included: jobs waiting
         # at fal must not hold every slot, or estimates and other events queue behind them.

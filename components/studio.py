@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.backends.base import Backend
     from components.config.settings import Settings
     from components.events import Accepted, Allowance, Done, Event, Stopped, Working
+    from components.running.tracker import Tracked
     from components.speech.voices import Script
     from components.spending.identity import Visitor
     from components.spending.ledger import Ledger
@@ -185,3 +186,7 @@ class Studio:
     async def stop(self, session: str | None, raw_key: str | None) -> Stopped:
         """Stop this page's job: before fal has it, the work simply ends; queued or generating, fal is told."""
         return await self._control.stop(session, self.visitor_key(raw_key))
+
+    async def stop_job(self, tracked: Tracked, payer: Payer) -> Stopped:
+        """Stop a job found by its id (an agent's cancel): the same rules as Stop on the page."""
+        return await self._control.stop_tracked(tracked, payer.key)

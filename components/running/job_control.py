@@ -117,7 +117,9 @@ class JobControl:
 
     async def stop(self, session: str | None, key: str | None) -> Stopped:
         """A narration stops every part still running; the message fits the part that had got furthest."""
-        tracked = self.tracker.of_session(session)
+        return await self.stop_tracked(self.tracker.of_session(session), key)
+
+    async def stop_tracked(self, tracked: Tracked | None, key: str | None) -> Stopped:
         if tracked is None or tracked.finished or tracked.stopped is not None:
             return Stopped("finished", None)
         stopped = [await self._stop_one(part, key) for part in tracked.children or [tracked]]

@@ -9,6 +9,7 @@ result up. Only Stop cancels.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Tracked:
     stopped: Any = None  # what Stop did; pages listening stop listening and say so
     # A narration's parts, each a job of its own (Stop stops each; the list changes when a part is retried).
     children: list[Tracked] = field(default_factory=list, repr=False)
+    started: float = field(default_factory=time.monotonic, repr=False)  # for progress and the expected finish
     _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def push(self, event: Any) -> None:

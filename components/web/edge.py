@@ -85,3 +85,15 @@ def page_update(event: Event) -> tuple[Any, str, Any]:
     if isinstance(event, Reused):
         return str(event.video), wording.reused(event.run), event.run.entry()
     return str(event.video), wording.describe_done(event), event.run.entry()
+
+
+def report(progress: Any, event: Event) -> None:
+    """Progress for API and MCP callers (an agent's progress notifications): the stage, how far against the
+    model's usual time, and the request ids from the moment fal has the job, so a dropped call loses nothing."""
+    working = event.working if isinstance(event, Accepted) else event
+    if not isinstance(working, Working):
+        return
+    ids = ", ".join(working.progress.request_ids)
+    percent = min(99, int(100 * working.elapsed / max(working.model.typical_seconds, 1)))
+    desc = f"{working.progress.stage}" + (f" · request id {ids}" if ids else "")
+    progress((percent, 100), desc=desc)

@@ -19,7 +19,7 @@ from components.history.runs import from_entry, pending_runs, remember, run_labe
 from components.speech.voices import Script
 from components.studio import Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, file_path, page_update, sentence, session_of, visitor_of
+from components.web.edge import as_gradio_error, file_path, page_update, report, sentence, session_of, visitor_of
 from components.web.escape import code
 
 
@@ -80,6 +80,7 @@ class Handlers:
         script: str = "",
         voice: str = "",
         skip_face_check: bool = False,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's own idiom: it injects the tracker
     ) -> AsyncIterator[tuple[Any, str, Any]]:
         """Make a talking-avatar video: the portrait lip-syncs to the voice clip. Takes minutes on Kling.
 
@@ -120,6 +121,7 @@ class Handlers:
             )
             async with contextlib.aclosing(events):
                 async for event in events:
+                    report(progress, event)
                     yield page_update(event)
         except Exception as exc:
             said = sentence(exc, "generating")

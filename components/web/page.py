@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from components.studio import Studio
+from components.web.agent_api import agent_api
 from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
@@ -194,5 +195,6 @@ def build_page(
             trigger_mode="always_last",
             **PRIVATE,
         )
+        agent_api(studio)
         speak.click(voice_handlers.speak, inputs=[script, voice, fal_key], outputs=audio, api_name="speak")
     return demo
