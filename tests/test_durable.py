@@ -111,7 +111,11 @@ def test_the_status_is_in_view_right_after_generate_on_desktop_and_phone(studio,
             page.wait_for_function("document.querySelector('#readiness').innerText.includes('Ready')", timeout=20000)
             page.click("#generate")
             page.wait_for_function(f"document.querySelector('{STATUS}').innerText.length > 0", timeout=10000)
-            time.sleep(0.5)  # the scroll into view
+            in_view = f"(r => r.top >= 0 && r.top + Math.min(r.height, 60) <= {height})"
+            # The page scrolls it into view; on a busy machine that may take more than a moment.
+            page.wait_for_function(
+                f"{in_view}(document.querySelector('{STATUS}').getBoundingClientRect())", timeout=5000
+            )
             box = page.locator(STATUS).bounding_box()
             assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 60) <= height, (width, box)
             assert page.get_attribute(STATUS, "aria-live") == "polite"
