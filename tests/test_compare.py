@@ -37,7 +37,7 @@ def test_two_models_run_at_once_and_each_is_labelled(client, fal, media):
 
 
 def test_a_comparison_that_cannot_run_whole_is_refused_and_costs_nothing(client, fal, media, tmp_path):
-    with pytest.raises(AppError, match="Choose 2 to 3 models"):
+    with pytest.raises(AppError, match="Choose 2 to 4 different models"):
         compare(client, media, [PRO])
     one_at_once = dataclasses.replace(UNLIMITED, max_jobs_per_visitor_at_once=1)
     refusal = "This would run 2 job\\(s\\) on the app's fal key while you have 0 running, and at most 1"

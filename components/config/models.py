@@ -7,6 +7,7 @@ page, the estimate, the caps, the backend and the API descriptions all read the 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,12 @@ class Model:
         chosen = tuple((o.field, given.get(o.field, o.default)) for o in self.options)
         return replace(self, chosen=chosen, limits=_limits_for(self.limits, self.options, dict(chosen)))
 
+    def fit(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Only the options this model has, with values it takes: a page switching models sends the
+        previous model's options for a moment, and a live estimate should not fail on them."""
+        known = {option.field: option.choices for option in self.options}
+        return {name: value for name, value in (options or {}).items() if value in known.get(name, ())}
+
     def request(self, image_url: str, audio_url: str, prompt: str) -> dict[str, Value]:
         """The JSON fal receives: fixed arguments, the mapped inputs, then the chosen options."""
         given = {"image": image_url, "audio": audio_url, "prompt": None if prompt in NO_PROMPT else prompt}
@@ -98,6 +105,20 @@ class Model:
         arguments.update({name: given[source] for name, source in self.fields if given[source] is not None})
         arguments.update(self.chosen)
         return arguments
+
+
+def read_options(value: object) -> dict[str, Any]:
+    """A caller's options as a mapping: a dict, its JSON text, or nothing (every default)."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise InputRejected('Options must be a JSON object, e.g. {"resolution": "720p"}.') from None
+    if not isinstance(value, dict):
+        raise InputRejected('Options must be a JSON object, e.g. {"resolution": "720p"}.')
+    return value
 
 
 def _limits_for(limits: Limits, options: tuple[Option, ...], chosen: dict[str, Value]) -> Limits:

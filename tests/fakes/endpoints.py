@@ -20,6 +20,7 @@ class Fields:
     optional: dict[str, tuple | None] = field(default_factory=dict)
     # True when the output carries `duration` (AIAvatarOutput); I2VOutput and VideoFile outputs do not.
     returns_duration: bool = True
+    media: tuple[str, str] = ("image_url", "audio_url")  # the fields the fake "model" renders from
 
     def problems(self, arguments: dict) -> list[dict]:
         known = {**self.required, **self.optional}

@@ -222,5 +222,7 @@ class FakeFal:
     def _render(self, job: FakeJob) -> tuple[Path, float]:
         if self.fixed_video is not None:
             return self.fixed_video, self.fixed_video_seconds
-        image, audio = (self.storage.path_of(job.arguments[name]) for name in ("image_url", "audio_url"))
+        fields = self.endpoints.get(job.endpoint)
+        media = fields.media if fields is not None else ("image_url", "audio_url")
+        image, audio = (self.storage.path_of(job.arguments[name]) for name in media)
         return render_video(image, audio, self.storage.directory)
