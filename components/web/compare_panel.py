@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -159,10 +160,10 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
                     uses.append(gr.Button("Use this one", size="sm", elem_id=f"compare_use_{index}"))
         finished = gr.JSON(visible=False)
         # Each compared model's options, by endpoint: on the page, those set beside the model picker for its model.
-        options = gr.JSON(value={}, visible=False, elem_id="compare_options")
+        options = gr.Textbox(value="{}", visible=False, elem_id="compare_options")  # JSON text: MCP needs a type
     gr.on(
         [inputs["model"].change, inputs["options"].change],
-        lambda model, chosen: {model: studio.settings.model(model).fit(chosen)},  # a switch may send the old ones
+        lambda model, chosen: json.dumps({model: studio.settings.model(model).fit(read_options(chosen))}),
         inputs=[inputs["model"], inputs["options"]],
         outputs=options,
         **PRIVATE,

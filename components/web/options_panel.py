@@ -1,12 +1,13 @@
 """Each model's own options beside the model picker, read from its catalog entry in space.yaml.
 
 One dropdown per option field any model has (resolution, aspect ratio…), shown only while the chosen
-model has it, with that model's choices; a hidden JSON holds the chosen values, which the estimate,
+model has it, with that model's choices; a hidden box holds the chosen values as JSON text, which the estimate,
 the readiness line and /generate take (`options` in the API), so the page and the API agree.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
@@ -41,7 +42,7 @@ def chosen_options(model: Model, values: tuple[Any, ...], fields: list[str]) -> 
     return chosen
 
 
-def model_options(settings: Settings, model: gr.Dropdown, endpoint: str) -> gr.JSON:
+def model_options(settings: Settings, model: gr.Dropdown, endpoint: str) -> gr.Textbox:
     """Inside the current Blocks, under the model picker: the option dropdowns and the hidden JSON of them."""
     labels: dict[str, str] = {}
     for each in settings.models:
@@ -76,12 +77,14 @@ def model_options(settings: Settings, model: gr.Dropdown, endpoint: str) -> gr.J
             )
             for name in fields
         ]
-    chosen = gr.JSON(value=dict(settings.model(endpoint).chosen), visible=False, label="Options", elem_id="options")
+    # JSON text, not gr.JSON: an MCP tool's argument needs a typed schema, and a string has one.
+    first_chosen = json.dumps(dict(settings.model(endpoint).chosen))
+    chosen = gr.Textbox(value=first_chosen, visible=False, label="Options (JSON)", elem_id="options")
     if boxes:
         model.change(updates, inputs=model, outputs=boxes, show_progress="hidden", **PRIVATE)
 
-    def collect(picked: str, *values: Any) -> dict[str, Any]:
-        return chosen_options(settings.model(picked), values, fields)
+    def collect(picked: str, *values: Any) -> str:
+        return json.dumps(chosen_options(settings.model(picked), values, fields))
 
     gr.on(
         [model.change, *(box.change for box in boxes)],
