@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 from gradio_client import Client, handle_file
@@ -97,3 +98,32 @@ def test_one_model_failing_leaves_the_others_video_and_explains_the_failure_besi
     assert video_1 is None and "fal refused the inputs" in label_1 and "face_detection_error" in label_1
     assert video_2.endswith(".mp4") and "Standard" in label_2 and len(runs) == 1
     assert all(job.request_id in (label_1 + label_2) for job in fal.submits())
+
+
+def test_four_models_in_the_browser_each_labelled_then_use_this_one(studio, fal, media):
+    fal.queue_seconds, fal.run_seconds = 0.1, 0.5
+    with open_page(studio) as page:
+        page.set_input_files("#image input[type=file]", str(media / "face.png"))
+        page.set_input_files("#audio input[type=file]", str(media / "tone5.wav"))
+        page.click("#model input")  # the chosen model's options appear beside it
+        page.get_by_role("option", name=re.compile("OmniHuman")).click()
+        page.wait_for_selector("#option_resolution", state="visible", timeout=10000)
+        assert page.locator("#option_aspect_ratio").is_hidden()
+        page.click("#compare_panel button")  # open the panel
+        for label in ("ByteDance OmniHuman v1.5", "VEED Fabric 1.0"):
+            page.locator("#compare_models").get_by_label(label, exact=True).check()
+        page.wait_for_function(
+            "document.querySelector('#compare_estimate').innerText.includes('for 4 videos')", timeout=15000
+        )
+        page.click("#compare")
+        done = "[0,1,2,3].every(i => document.querySelector('#compare_label_' + i).innerText.includes('✅'))"
+        page.wait_for_function(done, timeout=60000)
+        labels = [page.inner_text(f"#compare_label_{index}") for index in range(4)]
+        screenshot(page, "compare-four")
+        page.click("#compare_use_2")
+        chosen = next(label for label in ("OmniHuman", "Fabric", "Kling") if label in labels[2])
+        page.wait_for_function(f"document.querySelector('#model input').value.includes('{chosen}')", timeout=10000)
+    jobs = fal.submits()
+    assert len(jobs) == 4
+    for job in jobs:
+        assert any(job.request_id in label and "billed" in label and "per second" in label for label in labels)

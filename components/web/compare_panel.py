@@ -156,7 +156,10 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
             slots, uses = [], []
             for index in range(MAX_MODELS):
                 with gr.Column(min_width=200):
-                    slots += [PlayableVideo(interactive=False, elem_id=f"compare_video_{index}"), gr.Markdown()]
+                    slots += [
+                        PlayableVideo(interactive=False, elem_id=f"compare_video_{index}"),
+                        gr.Markdown(elem_id=f"compare_label_{index}"),
+                    ]
                     uses.append(gr.Button("Use this one", size="sm", elem_id=f"compare_use_{index}"))
         finished = gr.JSON(visible=False)
         # Each compared model's options, by endpoint: on the page, those set beside the model picker for its model.
