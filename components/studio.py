@@ -15,8 +15,9 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from components.config.models import read_options
 from components.errors import InputRejected
 from components.events import Checking, Speaking
 from components.history.library import Library
@@ -122,10 +123,12 @@ class Studio:
         skip_face_check: bool = False,
         script: Script | None = None,
         held: Sequence[int] = (),
+        options: Mapping[str, Any] | str | None = None,
     ) -> AsyncIterator[Event]:
         """`script`: speak it first (voice and video reserved together); `held`: ledger rows reserved for this
-        video by a comparison, exchanged for the exact ones once the inputs are checked."""
-        started, model = time.monotonic(), self.settings.model(endpoint)
+        video by a comparison, exchanged for the exact ones once the inputs are checked; `options`: the
+        model's own choices (resolution, aspect ratio…; a mapping or its JSON text), checked against its entry."""
+        started, model = time.monotonic(), self.settings.model(endpoint, read_options(options))
         backend, payer = self.backends[endpoint], self.payer(visitor, raw_key)
         payer.admit(backend.paid)
         if not backend.paid:  # a local render: free, so bounded per visitor instead (before any decoding)
@@ -140,7 +143,8 @@ class Studio:
             job = await self._inputs.job(image, audio, prompt, model, skip_face_check, workdir)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
-                digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)
+                variant = f"{endpoint}{dict(model.chosen)}" if model.chosen else endpoint  # options change the video
+                digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, variant)
                 same_inputs = f"{digest}:{payer.id}"
                 earlier = None if new_take else earlier_run(self.finished_runs, self.backends, same_inputs)
                 if earlier is not None:

@@ -104,3 +104,55 @@ def test_a_bad_settings_file_stops_the_app_with_the_field_named(tmp_path):
     assert run.returncode == 1
     assert "cannot start" in run.stderr and "`jobs.timeout_seconds` must be a number" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    "path, wrong, right",
+    [
+        ((), "defualt_model", "default_model"),
+        (("jobs",), "max_concurent_owner", "max_concurrent_owner"),
+        (("budget",), "max_dolars_per_day", "max_dollars_per_day"),
+        (("limits",), "prompt_max_char", "prompt_max_chars"),
+        (("limits", "audio"), "max_second", "max_seconds"),
+        (("models", 0), "lable", "label"),
+        (("storage",), "keep_video_hours", "keep_videos_hours"),
+        (("identity",), "trusted_proxy", "trusted_proxies"),
+        (("keys",), "allow_visitor_key", "allow_visitor_keys"),
+        (("tts", 0), "max_char", "max_chars"),
+        (("tts", 0, "voices", 0), "lable", "label"),
+    ],
+)
+def test_an_unknown_key_stops_with_one_line_naming_it_and_the_nearest(path, wrong, right):
+    raw = shipped()
+    section = raw
+    for step in path:
+        section = section[step]
+    section[wrong] = 1
+    where = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in path).lstrip(".")
+    prefix = f"{where}." if where else ""
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(raw)
+    message = str(caught.value)
+    assert f"unknown key `{prefix}{wrong}`; did you mean `{prefix}{right}`?" in message
+    assert "\n" not in message
+
+
+def test_a_model_s_own_limits_refuse_unknown_keys_too():
+    raw = shipped()
+    raw["models"][0]["limits"] = {"image": {"max_byte": 1}}
+    with pytest.raises(SettingsError, match=r"`models\[0\].limits.image.max_byte`; did you mean"):
+        parse_settings(raw)
+
+
+def test_a_misspelt_key_in_the_file_stops_the_app(tmp_path: Path):
+    text = DEFAULT_PATH.read_text().replace("max_concurrent_owner: 10", "max_concurent_owner: 1")
+    (tmp_path / "space.yaml").write_text(text)
+    with pytest.raises(SettingsError, match=r"unknown key `jobs.max_concurent_owner`; did you mean"):
+        load_settings(tmp_path / "space.yaml")
+
+
+def test_a_key_nothing_resembles_lists_the_known_ones():
+    raw = shipped()
+    raw["keys"]["zzz"] = 1
+    with pytest.raises(SettingsError, match=r"unknown key `keys.zzz`; known here: allow_visitor_keys"):
+        parse_settings(raw)

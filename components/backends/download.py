@@ -6,6 +6,7 @@ import contextlib
 from pathlib import Path
 
 import httpx
+import mutagen
 
 from components.errors import NotSaved, RemoteFailure
 
@@ -48,3 +49,15 @@ async def download_video(http: httpx.AsyncClient, result: dict, target: Path, re
         with contextlib.suppress(OSError):  # the folder itself may be what failed
             partial.unlink(missing_ok=True)
     return target
+
+
+def video_seconds(result: object, video: Path, fallback: float) -> float:
+    """fal's `duration` when the model returns one; else the downloaded video's own length (its header)."""
+    duration = result.get("duration") if isinstance(result, dict) else None
+    if isinstance(duration, (int, float)) and duration > 0:
+        return float(duration)
+    with contextlib.suppress(Exception):  # an unreadable header: the estimate's length is the best left
+        parsed = mutagen.File(video)
+        if parsed is not None and parsed.info.length > 0:
+            return float(parsed.info.length)
+    return fallback

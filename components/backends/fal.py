@@ -22,7 +22,7 @@ import fal_client
 import httpx
 
 from components.backends.base import Finished, Progress
-from components.backends.download import download_client, download_video
+from components.backends.download import download_client, download_video, video_seconds
 from components.backends.fal_errors import explain, timed_out
 from components.backends.fal_private import PooledAsyncClient, SubmitOutcomeUnknown
 from components.backends.fal_speech import download_speech, speak_on_fal
@@ -68,14 +68,14 @@ class FalBackend:
             yield Progress("uploading")
             try:
                 urls = await asyncio.gather(client.upload_file(job.image), client.upload_file(job.audio))
-                arguments = {"image_url": urls[0], "audio_url": urls[1], "prompt": job.prompt}
+                arguments = job.model.request(urls[0], urls[1], job.prompt)
                 # From here on fal may have the job, even if no answer comes back.
                 yield Progress("submitting")
                 handle = await client.submit(job.endpoint, arguments)
             except _FAL_ERRORS as exc:
                 raise explain(exc, None, self.timeout) from None
-            price = job.model.price_per_second
-            async with contextlib.aclosing(self._follow(handle, price, job.estimate.seconds)) as events:
+            price, least = job.model.price_per_second, job.model.price.min_seconds
+            async with contextlib.aclosing(self._follow(handle, price, job.estimate.seconds, least)) as events:
                 async for event in events:
                     yield event
 
@@ -109,7 +109,7 @@ class FalBackend:
                 video = await download_video(self._downloads, result, target, request_id)
             except _FAL_ERRORS as exc:
                 raise explain(exc, request_id, self.timeout) from None
-        seconds = _video_seconds(result, 0.0)
+        seconds = video_seconds(result, video, 0.0)
         return Finished(video=video, seconds=seconds, cost=actual_cost(seconds, price), request_id=request_id)
 
     async def speak(
@@ -138,7 +138,7 @@ class FalBackend:
         yield self._server_client
 
     async def _follow(
-        self, handle: fal_client.AsyncRequestHandle, price: float, fallback_seconds: float
+        self, handle: fal_client.AsyncRequestHandle, price: float, fallback_seconds: float, min_seconds: float = 0.0
     ) -> AsyncIterator[Progress | Finished]:
         """Queue and progress updates until fal says COMPLETED, then the result and the video.
 
@@ -160,8 +160,9 @@ class FalBackend:
             video = await download_video(self._downloads, result, self.output_dir / f"{request_id}.mp4", request_id)
         except _FAL_ERRORS as exc:
             raise explain(exc, request_id, self.timeout, accepted=True) from None
-        seconds = _video_seconds(result, fallback_seconds)
-        yield Finished(video=video, seconds=seconds, cost=actual_cost(seconds, price), request_id=request_id)
+        seconds = video_seconds(result, video, fallback_seconds)
+        cost = actual_cost(seconds, price, min_seconds)
+        yield Finished(video=video, seconds=seconds, cost=cost, request_id=request_id)
 
 
 def _progress(status: fal_client.Status, request_id: str) -> Progress:
@@ -170,10 +171,3 @@ def _progress(status: fal_client.Status, request_id: str) -> Progress:
     entries = getattr(status, "logs", None) or []
     lines = [str(entry.get("message", "")) for entry in entries if isinstance(entry, dict)]
     return Progress("generating", request_id=request_id, logs=tuple(lines[-_LOG_LINES_SHOWN:]))
-
-
-def _video_seconds(result: object, fallback: float) -> float:
-    duration = result.get("duration") if isinstance(result, dict) else None
-    if isinstance(duration, (int, float)) and duration > 0:
-        return float(duration)
-    return fallback

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
 
 from components.errors import SettingsError
@@ -15,6 +17,16 @@ class FieldReader:
 
     def error(self, field: str, problem: str, value: Any) -> SettingsError:
         return SettingsError(f"{self.source}: `{field}` {problem} (found {value!r})")
+
+    def known(self, raw: dict, where: str, allowed: Iterable[str]) -> dict:
+        """Refuse a key this section does not have: a misspelt one would otherwise leave a default in force."""
+        allowed = tuple(allowed)
+        for name in raw:
+            if name not in allowed:
+                near = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
+                hint = f"; did you mean `{_join(where, near[0])}`?" if near else f"; known here: {', '.join(allowed)}"
+                raise SettingsError(f"{self.source}: unknown key `{_join(where, str(name))}`{hint}")
+        return raw
 
     def get(self, raw: dict, name: str, where: str) -> Any:
         if name not in raw:

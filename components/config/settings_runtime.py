@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
@@ -48,7 +48,7 @@ class Storage:
 
 
 def parse_jobs(reader: FieldReader, root: dict) -> Jobs:
-    raw = reader.mapping(reader.get(root, "jobs", ""), "jobs")
+    raw = reader.known(reader.mapping(reader.get(root, "jobs", ""), "jobs"), "jobs", _names(Jobs))
     cpus = os.cpu_count() or 2
 
     def count(name: str, default: int | None = None) -> int:
@@ -65,7 +65,7 @@ def parse_jobs(reader: FieldReader, root: dict) -> Jobs:
 
 
 def parse_budget(reader: FieldReader, root: dict) -> Budget:
-    raw = reader.mapping(reader.get(root, "budget", ""), "budget")
+    raw = reader.known(reader.mapping(reader.get(root, "budget", ""), "budget"), "budget", _names(Budget))
     return Budget(
         max_seconds_per_request=reader.number(raw, "max_seconds_per_request", "budget", minimum=0),
         max_dollars_per_request=reader.number(raw, "max_dollars_per_request", "budget", minimum=0),
@@ -84,7 +84,7 @@ def parse_budget(reader: FieldReader, root: dict) -> Budget:
 def parse_trusted_proxies(reader: FieldReader, root: dict) -> tuple[str, ...]:
     """`identity.trusted_proxies`: the owner's proxies (addresses or CIDR networks) whose
     X-Forwarded-For hops may be believed. Default none: off a Space the connection's address counts."""
-    raw = reader.mapping(root.get("identity", {}), "identity")
+    raw = reader.known(reader.mapping(root.get("identity", {}), "identity"), "identity", ("trusted_proxies",))
     proxies = raw.get("trusted_proxies", [])
     if not isinstance(proxies, list):
         raise reader.error("identity.trusted_proxies", "must be a list of addresses or networks", proxies)
@@ -97,7 +97,8 @@ def parse_trusted_proxies(reader: FieldReader, root: dict) -> tuple[str, ...]:
 
 
 def parse_storage(reader: FieldReader, root: dict) -> Storage:
-    raw = reader.mapping(root.get("storage", {}), "storage")
+    names = (*_names(Storage), "max_videos_mb")
+    raw = reader.known(reader.mapping(root.get("storage", {}), "storage"), "storage", names)
     if "max_videos_mb" in raw:  # the old name, from when the budget covered videos only
         if "max_mb" in raw:
             raise reader.error("storage.max_videos_mb", "was renamed max_mb: keep only max_mb", raw["max_videos_mb"])
@@ -112,3 +113,8 @@ def parse_free_work(reader: FieldReader, root: dict) -> int:
     """`limits.free_per_visitor_per_minute`: uploads, local previews and offline voices, per visitor."""
     raw = reader.mapping(reader.get(root, "limits", ""), "limits")
     return int(reader.number(raw, "free_per_visitor_per_minute", "limits", minimum=1, integer=True, default=20))
+
+
+def _names(section: type) -> tuple[str, ...]:
+    """A section's keys are its dataclass's fields, so a new setting is known the moment it exists."""
+    return tuple(f.name for f in fields(section))

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # names for annotations only: no import at run time
 
 TTS_BACKENDS = ("espeak", "fal")
 # A field name or a dotted path of them; anything else could not be a key of fal's JSON input.
-_FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,14 @@ def parse_tts(reader: FieldReader, root: dict) -> tuple[TtsEngine, ...]:
     return engines
 
 
+ENGINE_KEYS = (
+    *("id", "label", "backend", "price_per_1000_chars", "max_chars", "voices", "chars_per_second"),
+    *("text_field", "voice_field", "fixed_arguments"),
+)
+
+
 def _engine(reader: FieldReader, raw: dict, where: str) -> TtsEngine:
+    reader.known(raw, where, ENGINE_KEYS)
     backend = reader.choice(raw, "backend", where, TTS_BACKENDS, default="fal")
     return TtsEngine(
         id=reader.text(raw, "id", where),
@@ -105,7 +112,7 @@ def _voices(reader: FieldReader, raw: dict, where: str) -> tuple[TtsVoice, ...]:
     voices = []
     for i, item in enumerate(value):
         at = f"{where}.voices[{i}]"
-        entry = reader.mapping(item, at)
+        entry = reader.known(reader.mapping(item, at), at, ("id", "label"))
         voices.append(TtsVoice(id=reader.text(entry, "id", at), label=reader.text(entry, "label", at)))
     ids = [v.id for v in voices]
     if len(set(ids)) != len(ids):
@@ -115,7 +122,7 @@ def _voices(reader: FieldReader, raw: dict, where: str) -> tuple[TtsVoice, ...]:
 
 def _field_path(reader: FieldReader, raw: dict, name: str, where: str, default: str) -> str:
     value = raw.get(name, default)
-    if not isinstance(value, str) or not _FIELD_PATH.match(value):
+    if not isinstance(value, str) or not FIELD_PATH.match(value):
         raise reader.error(f"{where}.{name}", "must be a field name (or a dotted path of them)", value)
     return value
 

@@ -22,7 +22,7 @@ from components.inputs.audio import Voice, prepare_audio, probe_audio
 from components.inputs.check_cache import CheckCache, digest
 from components.inputs.jobs import Quote, assemble_job, check_prompt
 from components.inputs.portrait import examine_portrait
-from components.spending.pricing import estimate, estimate_parts
+from components.spending.pricing import model_estimate
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.config.settings import AudioLimits, ImageLimits, Model
@@ -86,8 +86,8 @@ class CheckedInputs:
         if checked.header is None:
             raise InputRejected(checked.refusal)
         if checked.voice is None:
-            return Quote(estimate(checked.header.seconds, model.price_per_second), checked.refusal)
-        return Quote(estimate_parts([part.seconds for part in checked.voice.parts], model.price_per_second), None)
+            return Quote(model_estimate(model, [checked.header.seconds]), checked.refusal)
+        return Quote(model_estimate(model, [part.seconds for part in checked.voice.parts]), None)
 
     async def voice(self, audio: str, limits: AudioLimits, into: Path | None = None) -> CheckedVoice:
         key = ("voice", await asyncio.to_thread(digest, audio), limits)

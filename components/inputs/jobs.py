@@ -13,7 +13,7 @@ from components.errors import InputRejected
 from components.inputs.audio import check_header, part_lengths, prepare_audio, probe_audio, probe_header
 from components.inputs.portrait import prepare_portrait
 from components.inputs.text import check_characters
-from components.spending.pricing import estimate, estimate_parts
+from components.spending.pricing import model_estimate
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.config.settings import Model
@@ -69,7 +69,7 @@ def assemble_job(model: Model, portrait: Path, note: str | None, voice: Voice, p
         image=portrait,
         audio=voice.path,
         prompt=prompt,
-        estimate=estimate_parts([part.seconds for part in voice.parts], model.price_per_second),
+        estimate=model_estimate(model, [part.seconds for part in voice.parts]),
         note=note,
         voice_parts=tuple(part.path for part in voice.parts) if len(voice.parts) > 1 else (),
     )
@@ -112,5 +112,5 @@ def quote(audio: str | None, model: Model, header_only: bool = False) -> Quote |
     if problem is None and info.seconds > limits.max_seconds:
         if header_only:
             return None
-        return Quote(estimate_parts(part_lengths(info, limits), model.price_per_second), None)
-    return Quote(estimate(info.seconds, model.price_per_second), problem)
+        return Quote(model_estimate(model, part_lengths(info, limits)), None)
+    return Quote(model_estimate(model, [info.seconds]), problem)

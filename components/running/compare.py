@@ -1,4 +1,4 @@
-"""The same portrait, voice and prompt on two or three models at once, for a side-by-side choice.
+"""The same portrait, voice and prompt on two to four models at once, for a side-by-side choice.
 
 Each model's job is an ordinary studio job (its own checks, reservation, history run, Stop);
 this merges their event streams, tagging each event with its model. On the app's key the
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from components.errors import InputRejected, StudioError
 from components.spending.payer import Spend
@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.spending.identity import Visitor
     from components.studio import Studio
 
-MAX_MODELS = 3
+MAX_MODELS = 4
+# Each compared model's own options (resolution, aspect ratio…), by endpoint; a model left out takes its defaults.
+OptionsByModel = Mapping[str, Mapping[str, Any]]
 
 
 def compare_sessions(session: str | None, endpoints: Sequence[str]) -> list[str]:
@@ -28,22 +30,30 @@ def compare_sessions(session: str | None, endpoints: Sequence[str]) -> list[str]
     return [f"{session or 'api'}|{endpoint}" for endpoint in endpoints]
 
 
-async def comparison_spends(studio: Studio, audio: str | None, endpoints: Sequence[str]) -> list[Spend]:
+async def comparison_spends(
+    studio: Studio, audio: str | None, endpoints: Sequence[str], options: OptionsByModel | None = None
+) -> list[Spend]:
     """What the comparison would buy, model by model (refused when there are too few or too many models)."""
-    if not 2 <= len(endpoints) <= MAX_MODELS:
-        raise InputRejected(f"Choose 2 to {MAX_MODELS} models to compare.")
-    models = [studio.settings.model(endpoint) for endpoint in endpoints]
-    quotes = [await studio.preflight.estimate(audio, model.endpoint) for model in models]
+    if not 2 <= len(endpoints) <= MAX_MODELS or len(set(endpoints)) != len(endpoints):
+        raise InputRejected(f"Choose 2 to {MAX_MODELS} different models to compare.")
+    chosen = options or {}
+    models = [studio.settings.model(endpoint, chosen.get(endpoint)) for endpoint in endpoints]
+    quotes = [await studio.preflight.estimate(audio, m.endpoint, chosen.get(m.endpoint)) for m in models]
     return [
         Spend(m.endpoint, studio.backends[m.endpoint].paid, q.estimate) for m, q in zip(models, quotes, strict=True)
     ]
 
 
 async def check_comparison(
-    studio: Studio, audio: str | None, endpoints: Sequence[str], raw_key: str | None, visitor: Visitor
+    studio: Studio,
+    audio: str | None,
+    endpoints: Sequence[str],
+    raw_key: str | None,
+    visitor: Visitor,
+    options: OptionsByModel | None = None,
 ) -> float:
     """The total estimate; refuses what could not run in full (the payer's rules on the whole comparison)."""
-    spends = await comparison_spends(studio, audio, endpoints)
+    spends = await comparison_spends(studio, audio, endpoints, options)
     studio.payer(visitor, raw_key).check(spends)
     return sum(spend.total for spend in spends)
 
@@ -57,15 +67,19 @@ async def compare(
     raw_key: str | None,
     visitor: Visitor,
     session: str | None,
+    options: OptionsByModel | None = None,
 ) -> AsyncIterator[tuple[str, Event | StudioError]]:
     """(endpoint, event) as each model's job moves; a failed model ends with its error, the others go on.
     On the owner's key every model is reserved in one step first, so a comparison runs whole or not at all."""
-    held = studio.payer(visitor, raw_key).reserve(await comparison_spends(studio, audio, endpoints))
+    chosen = options or {}
+    held = studio.payer(visitor, raw_key).reserve(await comparison_spends(studio, audio, endpoints, chosen))
     updates: asyncio.Queue[tuple[str, Event | StudioError] | None] = asyncio.Queue()
 
     async def run(endpoint: str, tab: str, rows: list[int]) -> None:
         try:
-            jobs = studio.generate(image, audio, prompt, endpoint, raw_key, visitor, False, tab, held=rows)
+            jobs = studio.generate(
+                image, audio, prompt, endpoint, raw_key, visitor, False, tab, held=rows, options=chosen.get(endpoint)
+            )
             async for event in jobs:
                 await updates.put((endpoint, event))
         except StudioError as exc:

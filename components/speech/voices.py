@@ -22,7 +22,7 @@ from components.inputs.audio import compressed_voice
 from components.speech.speech import check_script, script_cost, speak_offline, spoken_seconds
 from components.spending.free_work import FreeWork
 from components.spending.payer import Spend
-from components.spending.pricing import estimate_parts, format_dollars
+from components.spending.pricing import format_dollars, model_estimate
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.config.settings import Model, Settings
@@ -95,7 +95,7 @@ class Voices:
         script = check_script(text, engine, voice_id, model.limits.audio.max_total_seconds)
         seconds, longest = spoken_seconds(script, engine), model.limits.audio.max_seconds
         parts = math.ceil(seconds / longest)  # a narration over the model's maximum runs as parts (cut at pauses)
-        video = estimate_parts([seconds / parts] * parts, model.price_per_second)
+        video = model_estimate(model, [seconds / parts] * parts)
         return ScriptQuote(len(script), script_cost(script, engine), video)
 
     def spend(self, text: str, voice_ref: str, model: Model) -> Spend:

@@ -1,8 +1,9 @@
 """Cost arithmetic. Pure: no I/O, no gradio.
 
 fal does not document its billing granularity, so estimates bill whole seconds
-rounded up (the cautious reading); the actual cost uses the `duration` fal
-returns with the finished video.
+rounded up (the cautious reading) unless a model's price rule says `rounding: exact`;
+a model's `min_seconds` bills a shorter video as that long. The actual cost uses the
+`duration` fal returns with the finished video (or the video's own length).
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.config.models import Model
 
 HEADER_SLACK_SECONDS = 0.05
 
@@ -17,10 +22,12 @@ HEADER_SLACK_SECONDS = 0.05
 @dataclass(frozen=True)
 class Estimate:
     seconds: float
-    billed_seconds: int
+    billed_seconds: float  # whole seconds unless the model bills `exact`
     price_per_second: float
     # A narration longer than the model takes runs as parts, each billed on its own (rounded up).
     part_seconds: tuple[float, ...] = ()
+    min_seconds: float = 0.0
+    rounding: str = "up"
 
     @property
     def dollars(self) -> float:
@@ -31,7 +38,9 @@ class Estimate:
         """One estimate per video fal makes: itself, or one per part of a narration."""
         if len(self.part_seconds) < 2:
             return (self,)
-        return tuple(estimate(seconds, self.price_per_second) for seconds in self.part_seconds)
+        return tuple(
+            estimate(seconds, self.price_per_second, self.min_seconds, self.rounding) for seconds in self.part_seconds
+        )
 
     def describe(self) -> str:
         """E.g. `8.4 s, billed as 9 s × $0.115/s = $1.04`, or `6.3 s — Free`: numbers that add up as shown.
@@ -40,32 +49,43 @@ class Estimate:
         in_parts = f" in {len(self.parts)} parts" if len(self.parts) > 1 else ""
         if self.price_per_second == 0:
             return f"{self.seconds:.1f} s{in_parts} — Free"
-        billed = f"{self.billed_seconds} s"
+        billed = f"{self.billed_seconds:g} s"
         if in_parts:
-            billed = " + ".join(str(part.billed_seconds) for part in self.parts) + f" = {billed}"
+            billed = " + ".join(f"{part.billed_seconds:g}" for part in self.parts) + f" = {billed}"
         return (
             f"{self.seconds:.1f} s{in_parts}, billed as {billed} × {format_price(self.price_per_second)}/s "
             f"= {format_dollars(self.dollars)}"
         )
 
 
-def estimate(seconds: float, price_per_second: float) -> Estimate:
+def estimate(seconds: float, price_per_second: float, min_seconds: float = 0.0, rounding: str = "up") -> Estimate:
     # Headers overstate MP3 length by the encoder's delay and padding (~0.05 s),
     # so a clip that decodes to exactly 5 s is not quoted as 6.
-    billed = max(1, math.ceil(seconds - HEADER_SLACK_SECONDS))
-    return Estimate(seconds=seconds, billed_seconds=billed, price_per_second=price_per_second)
+    if rounding == "exact":
+        billed: float = max(min_seconds, round(seconds, 2))
+    else:
+        billed = max(1, math.ceil(min_seconds), math.ceil(seconds - HEADER_SLACK_SECONDS))
+    return Estimate(seconds, billed, price_per_second, (), min_seconds, rounding)
 
 
-def estimate_parts(part_seconds: list[float], price_per_second: float) -> Estimate:
+def estimate_parts(
+    part_seconds: list[float], price_per_second: float, min_seconds: float = 0.0, rounding: str = "up"
+) -> Estimate:
     """A narration sent as parts: fal bills each part's video on its own."""
     if len(part_seconds) == 1:
-        return estimate(part_seconds[0], price_per_second)
-    billed = sum(estimate(seconds, price_per_second).billed_seconds for seconds in part_seconds)
-    return Estimate(sum(part_seconds), billed, price_per_second, tuple(part_seconds))
+        return estimate(part_seconds[0], price_per_second, min_seconds, rounding)
+    billed = sum(estimate(seconds, price_per_second, min_seconds, rounding).billed_seconds for seconds in part_seconds)
+    return Estimate(sum(part_seconds), billed, price_per_second, tuple(part_seconds), min_seconds, rounding)
 
 
-def actual_cost(video_seconds: float, price_per_second: float) -> float:
-    return video_seconds * price_per_second
+def model_estimate(model: Model, part_seconds: list[float]) -> Estimate:
+    """By the model's own price rule, for its chosen options."""
+    rule = model.price
+    return estimate_parts(part_seconds, model.price_per_second, rule.min_seconds, rule.rounding)
+
+
+def actual_cost(video_seconds: float, price_per_second: float, min_seconds: float = 0.0) -> float:
+    return max(video_seconds, min_seconds) * price_per_second
 
 
 def format_dollars(amount: float) -> str:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from components.config.models import read_options
 from components.errors import StudioError
 from components.events import Done, Reused, Stopped, Working
 from components.history.runs import from_entry, remember
-from components.running.compare import MAX_MODELS, check_comparison, compare, compare_sessions
-from components.spending.pricing import estimate, format_dollars
+from components.running.compare import MAX_MODELS, check_comparison, compare, compare_sessions, comparison_spends
+from components.spending.pricing import format_dollars, model_estimate
 from components.studio import Studio
 from components.web import wording
 from components.web.edge import as_gradio_error, file_path, sentence, visitor_of
 from components.web.escape import code, plain
+from components.web.options_panel import price_label
 from components.web.video import PlayableVideo
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.config.models import Model
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
@@ -28,17 +35,26 @@ class CompareHandlers:
     studio: Studio = field(repr=False)
 
     async def estimate(
-        self, audio: Any, models: list[str], fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
+        self,
+        audio: Any,
+        models: list[str],
+        fal_key: str,
+        options: Any,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
     ) -> str:
-        """The comparison's total before the click, or why it could not run."""
+        """The comparison's total before the click, model by model, or why it could not run."""
         if not file_path(audio):
             return "Add a voice clip to see what the comparison would cost."
         try:
             visitor = visitor_of(request, profile, self.studio.identities)
-            total = await check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
+            chosen, clip = read_options(options), file_path(audio)
+            total = await check_comparison(self.studio, clip, models or [], fal_key, visitor, chosen)
+            spends = await comparison_spends(self.studio, clip, models or [], chosen)
         except StudioError as exc:
             return f"⚠️ {exc}"
-        return f"**Comparison total:** about {format_dollars(total)} for {len(models)} videos."
+        each = " · ".join(f"{self.studio.settings.model(s.endpoint).label}: {s.estimate.describe()}" for s in spends)
+        return f"**Comparison total:** about {format_dollars(total)} for {len(models)} videos.\n\n{each}"
 
     async def compare(
         self,
@@ -49,32 +65,35 @@ class CompareHandlers:
         fal_key: str,
         request: gr.Request,
         profile: gr.OAuthProfile | None,
+        options: Any = None,
     ) -> AsyncIterator[tuple[Any, ...]]:
-        """Make the same talking-avatar video on 2 or 3 models at once, to compare them side by side.
+        """Make the same talking-avatar video on 2 to 4 models at once, to compare them side by side.
 
         Args:
             image: The portrait, as a file or data: URL.
             audio: The voice clip (2–300 s; over 60 s it runs as parts joined into one video), as a file or data: URL.
             prompt: Optional direction for the performance ("." for none).
-            models: 2 or 3 model endpoints, e.g. ["fal-ai/kling-video/ai-avatar/v2/pro",
-                "fal-ai/kling-video/ai-avatar/v2/standard"]. Each is charged at its own price.
+            models: 2 to 4 model endpoints, e.g. ["fal-ai/kling-video/ai-avatar/v2/pro",
+                "fal-ai/bytedance/omnihuman/v1.5"]. Each is charged at its own price.
             fal_key: Your own fal.ai key (used for this call only); empty to use the app's key.
+            options: Each model's options, by endpoint, e.g. {"veed/fabric-1.0": {"resolution": "720p"}}.
 
         Returns:
-            For each of 3 slots a video and a label (model, billed seconds, actual cost, wall time, request id),
+            For each of 4 slots a video and a label (model, price, billed seconds, actual cost, wall time, request id),
             then the finished runs' records.
         """
-        models, started = list(models or []), time.monotonic()
+        models, started, chosen = list(models or []), time.monotonic(), read_options(options)
         videos, labels, runs = [None] * MAX_MODELS, [""] * MAX_MODELS, []
         with as_gradio_error("comparing models"):
             visitor = visitor_of(request, profile, self.studio.identities)
-            await check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
+            await check_comparison(self.studio, file_path(audio), models, fal_key, visitor, chosen)
             session = getattr(request, "session_hash", None)
+            paths = (file_path(image), file_path(audio))
             async for endpoint, event in compare(
-                self.studio, file_path(image), file_path(audio), prompt, models, fal_key, visitor, session
+                self.studio, *paths, prompt, models, fal_key, visitor, session, chosen
             ):
-                slot = models.index(endpoint)
-                labels[slot] = _label(event, self.studio.settings.model(endpoint).label, time.monotonic() - started)
+                slot, model = models.index(endpoint), self.studio.settings.model(endpoint, chosen.get(endpoint))
+                labels[slot] = _label(event, model, time.monotonic() - started)
                 if isinstance(event, Done | Reused):
                     videos[slot] = str(event.video)
                     runs.append(event.run.entry())
@@ -86,13 +105,21 @@ class CompareHandlers:
         outcomes = [await self.studio.stop(session, fal_key) for session in sessions]
         return "\n\n".join(wording.stopped(outcome) for outcome in outcomes if outcome.stage != "finished")
 
+    def use(self, models: list[str], slot: int) -> Any:
+        """ "Use this one": the slot's model becomes the page's model for this session."""
+        models = list(models or [])
+        return gr.update(value=models[slot]) if slot < len(models) else gr.skip()
+
     def remember_all(self, history: list | None, finished: list | None) -> list:
         for entry in finished or []:
             history = remember(history, from_entry(entry))
         return history or []
 
 
-def _label(event: object, model: str, wall: float) -> str:
+def _label(event: object, chosen: Model, wall: float) -> str:
+    """The slot's line: model (and options), price, billed seconds, actual cost, wall time, request id."""
+    picked = ", ".join(str(value) for _, value in chosen.chosen)
+    model = f"{chosen.label}{f' ({picked})' if picked else ''} · {price_label(chosen)}"
     if isinstance(event, StudioError):
         return f"**{model}** — ❌ {plain(sentence(event, 'comparing'))}"
     if isinstance(event, Stopped):
@@ -103,17 +130,17 @@ def _label(event: object, model: str, wall: float) -> str:
         )
     if isinstance(event, Done | Reused):
         run, how = event.run, "re-used, nothing spent" if isinstance(event, Reused) else f"{wall:.0f} s"
-        billed = estimate(run.seconds, 0.0).billed_seconds
+        billed = model_estimate(chosen, [run.seconds]).billed_seconds
         return (
-            f"**{model}** — ✅ {run.seconds:.1f} s (billed ≈ {billed} s) · {format_dollars(run.cost)} · {how}"
+            f"**{model}** — ✅ {run.seconds:.1f} s (billed ≈ {billed:g} s) · {format_dollars(run.cost)} · {how}"
             f" · {code(run.request_id)}"
         )
     return f"**{model}** — ⏳ checking"
 
 
 def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
-    """Inside the current Blocks: the panel and its events. `inputs`: image, audio, prompt, fal_key, history,
-    history_list, remember_choices (a function that lists the history)."""
+    """Inside the current Blocks: the panel and its events. `inputs`: image, audio, prompt, fal_key, model, options,
+    history, history_list, remember_choices (a function that lists the history)."""
     handlers = CompareHandlers(studio)
     paid = [(m.label, m.endpoint) for m in studio.settings.models if studio.backends[m.endpoint].paid]
     with gr.Accordion("⚖️ Compare models side by side", open=False, elem_id="compare_panel"):
@@ -126,29 +153,45 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
             stop = gr.Button("Stop all", variant="stop", elem_id="compare_stop")
         stopped = gr.Markdown(elem_id="compare_stopped")
         with gr.Row():
-            slots = []
+            slots, uses = [], []
             for index in range(MAX_MODELS):
                 with gr.Column(min_width=200):
-                    slots += [PlayableVideo(interactive=False, elem_id=f"compare_video_{index}"), gr.Markdown()]
+                    slots += [
+                        PlayableVideo(interactive=False, elem_id=f"compare_video_{index}"),
+                        gr.Markdown(elem_id=f"compare_label_{index}"),
+                    ]
+                    uses.append(gr.Button("Use this one", size="sm", elem_id=f"compare_use_{index}"))
         finished = gr.JSON(visible=False)
+        # Each compared model's options, by endpoint: on the page, those set beside the model picker for its model.
+        options = gr.Textbox(value="{}", visible=False, elem_id="compare_options")  # JSON text: MCP needs a type
     gr.on(
-        [models.change, inputs["audio"].change, inputs["fal_key"].change],
+        [inputs["model"].change, inputs["options"].change],
+        lambda model, chosen: json.dumps({model: studio.settings.model(model).fit(read_options(chosen))}),
+        inputs=[inputs["model"], inputs["options"]],
+        outputs=options,
+        **PRIVATE,
+    )
+    gr.on(
+        [models.change, inputs["audio"].change, inputs["fal_key"].change, options.change],
         handlers.estimate,
-        inputs=[inputs["audio"], models, inputs["fal_key"]],
+        inputs=[inputs["audio"], models, inputs["fal_key"], options],
         outputs=total,
         preprocess=False,
         show_progress="hidden",
+        trigger_mode="always_last",
         **PRIVATE,
     )
     run.click(
         handlers.compare,
-        inputs=[inputs["image"], inputs["audio"], inputs["prompt"], models, inputs["fal_key"]],
+        inputs=[inputs["image"], inputs["audio"], inputs["prompt"], models, inputs["fal_key"], options],
         outputs=[*slots, finished],
         api_name="compare",
         preprocess=False,
         concurrency_limit=None,
         show_progress="hidden",
     )
+    for index, use in enumerate(uses):
+        use.click(partial(handlers.use, slot=index), inputs=models, outputs=inputs["model"], **PRIVATE)
     stop.click(handlers.stop_all, inputs=[models, inputs["fal_key"]], outputs=stopped, **PRIVATE)
     finished.change(handlers.remember_all, [inputs["history"], finished], inputs["history"], **PRIVATE).then(
         inputs["remember_choices"], inputs["history"], inputs["history_list"], **PRIVATE

@@ -34,20 +34,20 @@ from components.web.history_handlers import HistoryHandlers
 class Handlers(HistoryHandlers):
     studio: Studio = field(repr=False)
 
-    async def estimate_cost(self, audio: Any, model: str) -> str:
+    async def estimate_cost(self, audio: Any, model: str, options: Any = None) -> str:
         """Estimate what a talking-avatar video will cost before making it. Free; nothing is sent to fal.
 
         Args:
             audio: The voice clip (MP3, WAV, M4A, AAC, OGG, FLAC or WebM; 2–300 s), as a file or data: URL.
             model: The model's endpoint, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" ($0.115/s),
                 "fal-ai/kling-video/ai-avatar/v2/standard" ($0.0562/s) or "local/preview" (free, not Kling).
+            options: The model's options as a JSON object, e.g. {"resolution": "720p"}; the price may depend on them.
 
         Returns:
-            A Markdown line: the clip's length, the billed whole seconds × the price = the dollars,
-            and, if the clip would be refused, why.
+            A Markdown line: the clip's length, billed seconds × price = dollars, and why it would be refused.
         """
         with as_gradio_error():
-            return wording.describe_quote(await self.studio.preflight.estimate(file_path(audio), model))
+            return wording.describe_quote(await self.studio.preflight.estimate(file_path(audio), model, options))
 
     async def readiness(
         self,
@@ -57,17 +57,17 @@ class Handlers(HistoryHandlers):
         model: str,
         fal_key: str,
         skip_face_check: bool,
+        options: Any,
         request: gr.Request,
         profile: gr.OAuthProfile | None,
     ) -> str:
         """One line under Generate: "Ready" only when every check Generate makes would pass, the owner's caps too."""
-        preflight = self.studio.preflight
-        missing = preflight.missing(file_path(image), file_path(audio), model, fal_key)
+        preflight, paths = self.studio.preflight, (file_path(image), file_path(audio))
+        missing = preflight.missing(*paths, model, fal_key)
         if missing:
             return wording.readiness(missing, None)
         spending = self.studio.spending_check(visitor_of(request, profile, self.studio.identities), model, fal_key)
-        paths = (file_path(image), file_path(audio))
-        problem = await preflight.problem(*paths, prompt, model, bool(skip_face_check), spending)
+        problem = await preflight.problem(*paths, prompt, model, bool(skip_face_check), spending, options)
         return wording.readiness(missing, problem)
 
     def allowance(self, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
@@ -87,6 +87,7 @@ class Handlers(HistoryHandlers):
         script: str = "",
         voice: str = "",
         skip_face_check: bool = False,
+        options: Any = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's own idiom: it injects the tracker
     ) -> AsyncIterator[tuple[Any, str, Any]]:
         """Make a talking-avatar video: the portrait lip-syncs to the voice clip. Takes minutes on Kling.
@@ -105,6 +106,7 @@ class Handlers(HistoryHandlers):
             script: Optional text to speak when no audio is given (the voice is made first; see speak).
             voice: The catalog voice for the script, e.g. "espeak:en-us" (free), see speak.
             skip_face_check: True to send a portrait in which no face was found (the check misses stylised faces).
+            options: The model's own options as a JSON object, e.g. {"resolution": "720p"} (see the README's Models).
 
         Returns:
             The MP4 video, a Markdown status with the billed seconds, the actual cost and the fal request id,
@@ -125,6 +127,7 @@ class Handlers(HistoryHandlers):
                 session_of(request),
                 bool(skip_face_check),
                 typed,
+                options=options,
             )
             async with contextlib.aclosing(events):
                 async for event in events:

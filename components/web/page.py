@@ -16,7 +16,8 @@ from components.web.agent_api import agent_api
 from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
-from components.web.panels import INTRO, examples, interactive, key_box, price_label, script_tab
+from components.web.options_panel import model_options, price_label
+from components.web.panels import INTRO, examples, interactive, key_box, script_tab
 from components.web.video import PlayableVideo
 from components.web.voice_handlers import VoiceHandlers
 
@@ -56,12 +57,14 @@ def build_page(
                             )
                         with gr.Tab("… or type a script", elem_id="script_tab"):
                             script, voice, speak, script_estimate = script_tab(voice_handlers.choices())
+                first_model = settings.default_for(server_has_key)
                 model = gr.Dropdown(
                     label="3 · Model and price",
-                    choices=[(f"{m.label} — {price_label(m.price_per_second)}", m.endpoint) for m in settings.models],
-                    value=settings.default_for(server_has_key),
+                    choices=[(f"{m.label} — {price_label(m)}", m.endpoint) for m in settings.models],
+                    value=first_model,
                     elem_id="model",
                 )
+                options = model_options(settings, model, first_model)  # the chosen model's own options
                 estimate = gr.Markdown(
                     "**Estimated cost:** add a voice clip to see it.", label="Estimate", elem_id="estimate"
                 )
@@ -107,6 +110,8 @@ def build_page(
                 "audio": audio,
                 "prompt": prompt,
                 "fal_key": fal_key,
+                "model": model,
+                "options": options,
                 "history": history,
                 "history_list": history_list,
                 "remember_choices": handlers.choices,
@@ -117,26 +122,20 @@ def build_page(
 
         # After a recording both .change and .stop_recording fire: .change alone is enough.
         gr.on(
-            [audio.change, model.change],
+            [audio.change, model.change, options.change],
             handlers.estimate_cost,
-            inputs=[audio, model],
+            inputs=[audio, model, options],
             outputs=estimate,
             api_name="estimate_cost",
             preprocess=False,
             show_progress="hidden",
+            trigger_mode="always_last",  # a model switch fires twice (model, then its options): the last counts
         )
+        changes = [image.change, audio.change, model.change, options.change, fal_key.change, prompt.change]
         gr.on(
-            [
-                demo.load,
-                image.change,
-                audio.change,
-                model.change,
-                fal_key.change,
-                prompt.change,
-                skip_face_check.change,
-            ],
+            [demo.load, *changes, skip_face_check.change],
             handlers.readiness,
-            inputs=[image, audio, prompt, model, fal_key, skip_face_check],
+            inputs=[image, audio, prompt, model, fal_key, skip_face_check, options],
             outputs=readiness,
             preprocess=False,
             show_progress="hidden",
@@ -147,7 +146,7 @@ def build_page(
         started = generate.click(interactive(True), outputs=stop, queue=False, js=SHOW_STATUS_JS, **PRIVATE)
         job = started.then(
             handlers.generate,
-            inputs=[image, audio, prompt, model, fal_key, new_take, script, voice, skip_face_check],
+            inputs=[image, audio, prompt, model, fal_key, new_take, script, voice, skip_face_check, options],
             outputs=[video, status, last_run],
             api_name="generate",
             preprocess=False,

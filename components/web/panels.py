@@ -9,7 +9,6 @@ from typing import Any
 import gradio as gr
 
 from components.config.settings import Settings
-from components.spending.pricing import format_price
 
 INTRO = """# 🗣️ Kling Avatar Studio
 Give a **portrait** and a **voice clip**, check the price, press **Generate**: a talking-avatar video by
@@ -59,10 +58,6 @@ def examples(image: gr.Image, audio: gr.Audio, prompt: gr.Textbox) -> None:
     if rows:
         # No fn: choosing an example only fills the inputs. Nothing is cached, nothing is paid.
         gr.Examples(examples=rows, inputs=[image, audio, prompt], cache_examples=False, label="Try an example")
-
-
-def price_label(price_per_second: float) -> str:
-    return "Free" if price_per_second == 0 else f"{format_price(price_per_second)} per second"
 
 
 def interactive(enabled: bool) -> Callable[[], Any]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from tests.fakes.endpoints import ENDPOINTS, Fields
 from tests.fakes.model import render_video
 from tests.fakes.records import FakeJob, Seen, job_stats
 from tests.fakes.server import CutShort, error_response
@@ -52,6 +53,8 @@ class FakeFal:
     # The benchmark's fake model returns this one video, so rendering costs the fake nothing.
     fixed_video: Path | None = None
     fixed_video_seconds: float = 5.0
+    # Each avatar endpoint's fields (tests/fakes/endpoints.py); a test may add the endpoint of a new model.
+    endpoints: dict[str, Fields] = field(default_factory=lambda: dict(ENDPOINTS))
     storage: FakeStorage = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -155,8 +158,12 @@ class FakeFal:
             return JSONResponse({"detail": "Rate limit exceeded"}, status_code=429)
         if refused := self._authorized(key, "submit_status"):
             return refused
+        arguments = json.loads(body)
+        fields = self.endpoints.get(endpoint)
+        if fields is not None and (problems := fields.problems(arguments)):
+            return error_response(422, problems)  # fal validates the input before it queues anything
         request_id = f"req-{next(self._ids):05d}"
-        self.jobs[request_id] = FakeJob(request_id, endpoint, key, json.loads(body), time.monotonic())
+        self.jobs[request_id] = FakeJob(request_id, endpoint, key, arguments, time.monotonic())
         self.jobs[request_id].fails = len(self.jobs) == self.faults.get("fail_job_number")
         if self.faults.pop("cut_after_submit", None):
             return CutShort()  # accepted here, but the client never hears so
@@ -207,10 +214,15 @@ class FakeFal:
             "file_name": video.name,
             "file_size": video.stat().st_size,
         }
+        fields = self.endpoints.get(job.endpoint)
+        if fields is not None and not fields.returns_duration:
+            return JSONResponse({"video": file})  # billed from the video's own length
         return JSONResponse({"video": file, "duration": seconds})
 
     def _render(self, job: FakeJob) -> tuple[Path, float]:
         if self.fixed_video is not None:
             return self.fixed_video, self.fixed_video_seconds
-        image, audio = (self.storage.path_of(job.arguments[name]) for name in ("image_url", "audio_url"))
+        fields = self.endpoints.get(job.endpoint)
+        media = fields.media if fields is not None else ("image_url", "audio_url")
+        image, audio = (self.storage.path_of(job.arguments[name]) for name in media)
         return render_video(image, audio, self.storage.directory)
