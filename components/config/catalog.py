@@ -33,7 +33,9 @@ def catalog(settings: Settings) -> dict[str, Any]:
 
 def model_line(model: Model) -> str:
     """One line per model for tool descriptions: endpoint, label, price."""
-    price = "free, rendered on the app's machine" if model.price_per_second == 0 else f"${model.price_per_second}/s"
+    prices = model.price.prices
+    price = f"${min(prices)}–${max(prices)}/s by {model.price.by}" if model.price.by else f"${model.price_per_second}/s"
+    price = "free, rendered on the app's machine" if max(prices) == 0 else price
     return f'"{model.endpoint}" ({model.label}, {price})'
 
 
@@ -43,7 +45,15 @@ def _model(model: Model) -> dict[str, Any]:
         "endpoint": model.endpoint,
         "label": model.label,
         "price_per_second": model.price_per_second,
-        "billing": "whole seconds of the voice, rounded up",
+        "price": {
+            "by_option": model.price.by,
+            "per_choice": {str(choice): price for choice, price in model.price.per_choice},
+            "min_seconds": model.price.min_seconds,
+            "rounding": model.price.rounding,
+        },
+        "options": [
+            {"name": o.field, "label": o.label, "choices": list(o.choices), "default": o.default} for o in model.options
+        ],
         "typical_seconds": model.typical_seconds,
         "audio_seconds": {"min": audio.min_seconds, "max_per_video": audio.max_seconds, "max": audio.max_total_seconds},
         "audio_formats": list(audio.formats),

@@ -50,6 +50,7 @@ class AgentJobs:
             visitor,
             skip_face_check=inputs.get("skip_face_check", False),
             script=inputs.get("script"),
+            options=inputs.get("options"),
         )
         async with contextlib.aclosing(events):
             async for event in events:

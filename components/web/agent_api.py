@@ -41,6 +41,7 @@ class AgentTools:
         script: str = "",
         voice: str = "espeak:en-us",
         skip_face_check: bool = False,
+        options: str = "",
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
         x_fal_key: gr.Header = None,
@@ -56,6 +57,7 @@ class AgentTools:
             script: Text to speak as the voice when no audio is given.
             voice: The catalog voice for the script, e.g. "espeak:en-us" (free).
             skip_face_check: True to send a portrait in which no face was found.
+            options: The model's options as JSON text (see the catalog tool), e.g. {"resolution": "720p"}.
         """
         with as_gradio_error("starting a job"):
             inputs = {
@@ -64,6 +66,7 @@ class AgentTools:
                 "prompt": prompt,
                 "endpoint": model or self.studio.settings.default_model,
                 "skip_face_check": bool(skip_face_check),
+                "options": options or None,
                 "script": Script(script, voice) if not file_path(audio) and script.strip() else None,
             }
             visitor = visitor_of(request, profile, self.studio.identities)

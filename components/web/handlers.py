@@ -39,8 +39,7 @@ class Handlers(HistoryHandlers):
 
         Args:
             audio: The voice clip (MP3, WAV, M4A, AAC, OGG, FLAC or WebM; 2–300 s), as a file or data: URL.
-            model: The model's endpoint, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" ($0.115/s),
-                "fal-ai/kling-video/ai-avatar/v2/standard" ($0.0562/s) or "local/preview" (free, not Kling).
+            model: A model endpoint; the catalog tool lists every one with its price, e.g. "local/preview" (free).
             options: The model's options as a JSON object, e.g. {"resolution": "720p"}; the price may depend on them.
 
         Returns:
