@@ -20,6 +20,7 @@ import gradio as gr
 from components.backends import build_backends
 from components.errors import SettingsError
 from components.ledger import Ledger
+from components.media.yunet import check_model
 from components.runs import RunCache
 from components.settings import DEFAULT_PATH, Settings, load_settings
 from components.storage import data_folder, ensure_writable, sweep_videos, videos_folder
@@ -43,6 +44,7 @@ def build_studio(
     data_dir: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> Studio:
+    check_model()  # before anything else: a face check that quietly finds nothing would refuse everyone
     videos = ensure_writable(output_dir or videos_folder(), "finished videos")
     sweep_videos(videos, settings.storage)
     if data_dir is None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from components.errors import InputRejected
 from components.media import faces
+from components.media import image as image_module
 from components.media.faces import Face, check_portrait, crop_to_aspect, find_faces
-from components.media.pixels import grey_copy
 from components.media.portrait import prepare_portrait
 from components.settings import load_settings
 
@@ -182,14 +183,18 @@ def test_a_12_megapixel_photo_without_a_face_is_still_refused(tmp_path):
 
 
 def test_the_same_file_is_looked_at_once(tmp_path, monkeypatch):
-    """The readiness check and Generate check the same portrait: the second check costs no detection."""
-    looked = []
-    monkeypatch.setattr(faces, "grey_copy", lambda *args: looked.append(args) or grey_copy(*args))
-    info = PngImagePlugin.PngInfo()
-    info.add_text("made for", str(tmp_path))  # bytes no other test has checked
-    example("person.png").save(tmp_path / "a.png", pnginfo=info)
-    (tmp_path / "b.png").write_bytes((tmp_path / "a.png").read_bytes())  # another name, the same content
-    first, again, copy = (check_portrait(tmp_path / name, LIMITS) for name in ("a.png", "a.png", "b.png"))
-    assert len(looked) == 1 and first == again == copy and first.chosen is not None
-    example("cat.png").save(tmp_path / "c.png", pnginfo=info)
-    assert check_portrait(tmp_path / "c.png", LIMITS).chosen.kind == "cat" and len(looked) == 2
+    """The readiness check and Generate check the same upload: the second check costs no detection and no
+    small copy; a file written anew at that path is looked at afresh."""
+    looked, copies = [], []
+    real_look, real_copy = faces._look, image_module.small_copy
+    monkeypatch.setattr(faces, "_look", lambda small: looked.append(small.size) or real_look(small))
+    monkeypatch.setattr(image_module, "small_copy", lambda *args: copies.append(1) or real_copy(*args))
+    example("person.png").save(tmp_path / "a.png")
+    (tmp_path / "work").mkdir()
+    sent = [prepare_portrait(tmp_path / "a.png", LIMITS, tmp_path / "work", False) for _ in range(2)]
+    again = check_portrait(tmp_path / "a.png", LIMITS)
+    assert len(looked) == 1 and len(copies) == 1 and sent[0] == sent[1]
+    assert again.chosen is not None and again.chosen.kind == "human"
+    example("cat.png").save(tmp_path / "a.png")  # another picture at the same path
+    os.utime(tmp_path / "a.png", ns=(1, 1))  # even within the clock's resolution: the size differs
+    assert check_portrait(tmp_path / "a.png", LIMITS).chosen.kind == "cat" and len(looked) == 2

@@ -2,8 +2,9 @@
 
 A portrait outside the aspect limits with a face in it is cropped around the (largest) face
 instead of refused. No face: refused with the detector's sentence unless the visitor chose to
-go ahead anyway (Haar cascades miss stylised faces), since Kling would refuse it only after
-minutes in the queue.
+go ahead anyway (the detectors can miss stylised faces), since Kling would refuse it only after
+minutes in the queue. The face check looks at a small copy made from the decode the portrait
+needs anyway, and remembers the visitor's file, so checking it again costs no detection.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 from PIL import Image
 
 from components.errors import InputRejected
-from components.media.faces import check_portrait
+from components.media.faces import check_portrait, remembers
+from components.media.haar import WORK_PIXELS
 from components.media.image import check_geometry, prepare_image
 from components.settings import ImageLimits
 
@@ -28,8 +30,9 @@ def prepare_portrait(
 ) -> tuple[Path, str | None]:
     """The file to send and, when there is one, a note for the visitor (a crop, or which face of several)."""
     any_aspect = dataclasses.replace(limits, min_aspect=1e-6, max_aspect=1e6)
-    prepared = prepare_image(path, any_aspect, workdir)
-    check = check_portrait(prepared.path, limits)
+    small_pixels = 0 if remembers(path) else WORK_PIXELS  # a second look (Generate after the readiness line) is free
+    prepared = prepare_image(path, any_aspect, workdir, small_pixels)
+    check = check_portrait(prepared.path, limits, original=path, small=prepared.small)
     if check.cropped is not None:
         target = workdir / "portrait-cropped.jpg"
         check.cropped.convert("RGB").save(target, format="JPEG", quality=92)
