@@ -1,0 +1,166 @@
+"""YuNet as the face check: real people (a three-quarter profile, tilted heads), the Haar cascades only where
+it is blind, landscapes, logos and noise refused before anything is sent, one look per upload, and a model
+file checked at start-up. The photographs are in tests/data (SOURCES.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from components.errors import InputRejected, SettingsError
+from components.jobs import prepare_job
+from components.media import faces, haar, yunet
+from components.media.faces import check_portrait, find_faces
+from components.media.portrait import prepare_portrait
+from components.preflight import Preflight
+from components.settings import load_settings
+from tests.fakes.media import tone_wav
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA, EXAMPLES = ROOT / "tests" / "data", ROOT / "examples"
+SETTINGS = load_settings()
+LIMITS = replace(SETTINGS.models[0].limits.image, min_side_px=300, min_aspect=0.4, max_aspect=2.5)
+CAMERAMAN_HEAD = (180, 100, 100, 120)  # around the head of the man in tests/data/cameraman.jpg (512×512)
+ASTRONAUT_FACE = (224, 119)  # the centre of Eileen Collins's face in examples/astronaut.jpg (512×512)
+
+
+def centre(box: tuple[int, int, int, int]) -> tuple[float, float]:
+    return box[0] + box[2] / 2, box[1] + box[3] / 2
+
+
+def inside(point: tuple[float, float], box: tuple[int, int, int, int]) -> bool:
+    return box[0] <= point[0] <= box[0] + box[2] and box[1] <= point[1] <= box[1] + box[3]
+
+
+@pytest.fixture
+def cascades(monkeypatch) -> list[tuple[int, int]]:
+    """The sizes of the pictures the Haar cascades looked at."""
+    looked, real = [], haar.find
+    monkeypatch.setattr(haar, "find", lambda grey: looked.append(grey.size) or real(grey))
+    return looked
+
+
+def test_a_photo_of_a_man_in_three_quarter_profile_passes(tmp_path, cascades):
+    sent, note = prepare_portrait(DATA / "cameraman.jpg", LIMITS, tmp_path, skip_face_check=False)
+    check = check_portrait(sent, LIMITS)
+    assert [face.kind for face in check.faces] == ["human"] and note is None
+    assert inside(centre(check.chosen.box), CAMERAMAN_HEAD)
+    assert check.message.startswith("A face was found (top,")
+    assert cascades == []  # YuNet saw him: the cascades, blind to profiles, never ran
+
+
+@pytest.mark.parametrize("degrees", [-30, 20, 45])
+def test_a_tilted_head_is_found_where_it_is(degrees, cascades):
+    with Image.open(EXAMPLES / "astronaut.jpg") as photo:
+        turned = photo.convert("RGB").rotate(degrees, Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
+    angle, (x, y) = math.radians(degrees), (ASTRONAUT_FACE[0] - 256, ASTRONAUT_FACE[1] - 256)
+    # Pillow turns anticlockwise on screen, where y points down.
+    expected = (256 + x * math.cos(angle) + y * math.sin(angle), 256 - x * math.sin(angle) + y * math.cos(angle))
+    found = find_faces(turned)
+    assert [face.kind for face in found] == ["human"] and cascades == []
+    assert math.dist(centre(found[0].box), expected) < 25
+
+
+def test_a_face_cut_by_the_edge_is_boxed_inside_the_picture():
+    with Image.open(EXAMPLES / "astronaut.jpg") as photo:
+        cut = photo.convert("RGB").crop((200, 0, 512, 512))  # the left part of her face is outside
+    (face,) = find_faces(cut)
+    left, top, width, height = face.box
+    assert left == 0 and width > 0 and top >= 0 and top + height <= cut.height
+
+
+def test_the_cascades_look_only_where_yunet_sees_no_human_face(cascades, monkeypatch):
+    assert [face.kind for face in find_faces(Image.open(EXAMPLES / "astronaut.jpg"))] == ["human"]
+    assert cascades == []
+    assert [face.kind for face in find_faces(Image.open(EXAMPLES / "cat.png"))] == ["cat"]  # YuNet knows no cats
+    assert len(cascades) == 1
+    monkeypatch.setattr(yunet, "detect", lambda rgb: [])  # a drawing YuNet misses: the cascades still find it
+    assert [face.kind for face in find_faces(Image.open(EXAMPLES / "person.png"))] == ["human"]
+    assert len(cascades) == 2
+
+
+def logo(variant: int) -> Image.Image:
+    image = Image.new("RGB", (900, 600), "white")
+    draw = ImageDraw.Draw(image)
+    if variant == 0:  # a monogram on a rounded square
+        draw.rounded_rectangle((250, 100, 650, 500), 60, fill=(200, 30, 60))
+        draw.text((330, 160), "K", fill="white", font=ImageFont.load_default(size=220))
+        draw.ellipse((560, 120, 620, 180), fill="white")
+    else:  # bars over a name
+        for i in range(6):
+            draw.rectangle((100 + i * 120, 150, 180 + i * 120, 450), fill=(40 * i, 120, 200 - 30 * i))
+        draw.text((200, 480), "Blue Pixel Studio", fill="black", font=ImageFont.load_default(size=64))
+    return image
+
+
+def faceless(name: str, folder: Path) -> Path:
+    if name == "rocket photo":
+        return DATA / "rocket.jpg"
+    path = folder / f"{name}.png"
+    if name.startswith("logo"):
+        logo(int(name[-1])).save(path)
+    elif name == "noise":
+        Image.fromarray(np.random.default_rng(3).integers(0, 256, (900, 1200, 3), dtype=np.uint8)).save(path)
+    else:  # a landscape: sky over a field, as flat as a phone would see it
+        y = np.linspace(0, 1, 900)[:, None, None]
+        sky = np.where(y < 0.6, [90, 150, 230] + 60 * y, [70, 140, 50] - 30 * y)
+        Image.fromarray(np.broadcast_to(sky, (900, 1200, 3)).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("name", ["rocket photo", "logo 0", "logo 1", "noise", "landscape"])
+def test_landscapes_logos_and_noise_are_refused_before_anything_is_sent(name, tmp_path):
+    with pytest.raises(InputRejected, match=r"^No face was found in this portrait\."):
+        prepare_portrait(faceless(name, tmp_path), LIMITS, tmp_path, skip_face_check=False)
+
+
+def test_the_readiness_line_and_generate_look_once(tmp_path, monkeypatch):
+    """The readiness line prepares the inputs as Generate does, in a scratch folder: Generate's own
+    preparation of the same upload reuses what it found, with no detection and no small copy."""
+    looked, real = [], faces._look
+    monkeypatch.setattr(faces, "_look", lambda small: looked.append(small.size) or real(small))
+    photo = shutil.copy(DATA / "cameraman.jpg", tmp_path / "upload.jpg")
+    voice = tone_wav(tmp_path / "voice.wav", 3.0)
+    model = SETTINGS.model(SETTINGS.default_model)
+    preflight = Preflight(SETTINGS, {}, lambda key: None, asyncio.Semaphore(1))
+    assert asyncio.run(preflight.problem(str(photo), str(voice), ".", model.endpoint)) is None
+    (tmp_path / "job").mkdir()
+    job = prepare_job(str(photo), str(voice), ".", model, tmp_path / "job")  # what Generate runs
+    assert job.image.is_file() and len(looked) == 1
+
+
+def test_the_model_is_the_file_its_thresholds_were_measured_with():
+    yunet.check_model()
+    sources = (yunet.MODEL.parent / "SOURCES.md").read_text(encoding="utf-8")
+    assert f"`{yunet.MODEL.name}`" in sources and yunet.MODEL_SHA256 in sources and "Apache License 2.0" in sources
+
+
+def test_a_changed_or_missing_model_is_named_in_one_line(tmp_path):
+    changed = tmp_path / "model.onnx"
+    changed.write_bytes(yunet.MODEL.read_bytes()[:-1])
+    with pytest.raises(SettingsError, match=rf"model {changed} is not the expected file \(SHA-256 [0-9a-f]{{64}}, "):
+        yunet.check_model(changed)
+    with pytest.raises(SettingsError, match=r"model .*missing\.onnx cannot be read \(No such file or directory\)"):
+        yunet.check_model(tmp_path / "missing.onnx")
+
+
+def test_a_changed_model_stops_the_app_at_start_up(tmp_path):
+    changed = tmp_path / "model.onnx"
+    changed.write_bytes(yunet.MODEL.read_bytes()[:-1])
+    env = {**os.environ, yunet.MODEL_ENV: str(changed), "GRADIO_ANALYTICS_ENABLED": "False"}
+    run = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if "cannot start" in line]
+    assert len(lines) == 1 and f"The face detector's model {changed} is not the expected file" in lines[0]
