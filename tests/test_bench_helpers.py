@@ -29,7 +29,7 @@ def test_face_accuracy_judges_place_and_false_faces():
 
     picture = Image.new("RGB", (400, 300))  # within the small copy's budget: boxes keep their pixels
     face, tallies = Sample(picture, (100, 100, 50, 50)), [Tally() for _ in range(4)]
-    judge(face, lambda small: [(0, 0, 300, 300), (110, 110, 40, 40)], tallies[0])  # the largest elsewhere
+    judge(face, lambda small: [(200, 0, 200, 300), (110, 110, 40, 40)], tallies[0])  # the largest elsewhere
     judge(face, lambda small: [(105, 95, 60, 60)], tallies[1])  # centred inside the face
     judge(Sample(picture, None), lambda small: [(0, 0, 10, 10)], tallies[2])  # a false face
     judge(Sample(picture, None), lambda small: [], tallies[3])
