@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python -m bench.face_check` (about two minutes). For each input it prints the CPU seconds
 (time.process_time: every thread of this process, OpenCV's included) and the wall seconds of one
-prepare_portrait call, median of 5 after one warm-up call (which loads the cascades), with the face check's
+prepare_portrait call, median of 5 after one warm-up call (which loads the detectors), with the face check's
 memory of checked files emptied before each call; the CPU of prepare_image alone (decode, bound, convert);
 the CPU of a second call on the same file (Generate after the readiness check); and the outcome, with
 whether the face named is the one drawn there (every input's subject is one of the app's drawn examples).
@@ -118,7 +118,7 @@ def forget() -> None:
 
 
 def measured(call: Callable[[Path], object], folder: Path, fresh: bool = True) -> tuple[float, float]:
-    """Median CPU and wall seconds of call(workdir), after a warm-up call (the cascades load once per thread)."""
+    """Median CPU and wall seconds of call(workdir), after a warm-up call (the detectors load once per thread)."""
     cpu, wall = [], []
     for run in range(RUNS + 1):
         if fresh:
