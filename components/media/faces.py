@@ -70,8 +70,9 @@ def check_portrait(
 
 def remembers(path: str | Path) -> bool:
     """Whether this file's faces are known already (then no small copy is needed)."""
+    key = _identity(Path(path))
     with _SEEN_LOCK:
-        return _identity(Path(path)) in _SEEN
+        return key in _SEEN
 
 
 def find_faces(image: Image.Image) -> list[Face]:

@@ -1,6 +1,6 @@
 """Human faces with YuNet, the small face-detection network OpenCV runs as `cv2.FaceDetectorYN`.
 
-About 8 ms of CPU on a 320-px copy, and it sees what frontal Haar cascades cannot: three-quarter
+About 10 ms of CPU on a 320-px copy, and it sees what frontal Haar cascades cannot: three-quarter
 profiles, tilted heads, faces a twentieth of the picture. It knows human faces only (the Haar
 cascades in `haar.py` stay for cats and drawn faces). The model is a file beside this module
 (`models/SOURCES.md` says where it comes from and under which licence); its SHA-256 is checked at
@@ -25,9 +25,10 @@ MODEL = Path(__file__).resolve().parent / "models" / "yunet_s_320_320.onnx"
 MODEL_SHA256 = "beb05bf2378aee45cd7c41056da07265b7bb91041ed1b06f923819a9c744ec36"
 # Where the model is looked for instead of MODEL, for a deployment that keeps it outside the code.
 MODEL_ENV = "KLING_FACE_MODEL"
-SIDE = 320  # the network's input: the copy's longest side (a face down to ~12 px, a 27th of it, is found)
+SIDE = 320  # the copy's longest side: a frontal face from ~13 px high (a 25th of it) is found, a profile needs more
 # Real faces score 0.85–0.95, three-quarter profiles about 0.90 (OpenCV's 0.9 default refuses some);
-# backgrounds of the LFW sample and skimage's photos of things stay under 0.5, a drawn face ~0.7.
+# the LFW sample's backgrounds and scikit-image's photos of things stay under 0.7 (most under 0.4); the
+# app's drawn person scores 0.72 (the cascades would find it anyway).
 MIN_SCORE = 0.7
 _NMS = 0.3  # boxes overlapping more than this are one face
 Box = tuple[int, int, int, int]  # left, top, width, height
