@@ -20,7 +20,7 @@ import gradio as gr
 from components.backends import build_backends
 from components.errors import SettingsError
 from components.ledger import Ledger
-from components.media.yunet import check_model
+from components.media.yunet import self_check
 from components.runs import RunCache
 from components.settings import DEFAULT_PATH, Settings, load_settings
 from components.storage import data_folder, ensure_writable, sweep_videos, videos_folder
@@ -31,6 +31,8 @@ from components.web.page import build_page
 log = logging.getLogger("kling_studio")
 # Uploads larger than this never reach our code (Kling's own limits are far lower).
 MAX_UPLOAD = "50mb"
+# The start-up check of the face detector looks at this photo (one detection, ~20 ms).
+EXAMPLE_FACE = Path(__file__).resolve().parent / "examples" / "astronaut.jpg"
 # Gradio's cache (uploads, and its copy of each video shown): swept every 15 min, files older than
 # 2 h deleted. The videos folder, swept by space.yaml's `storage`, is the copy that lasts.
 DELETE_CACHE = (900, 7200)
@@ -44,7 +46,7 @@ def build_studio(
     data_dir: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> Studio:
-    check_model()  # before anything else: a face check that quietly finds nothing would refuse everyone
+    self_check(EXAMPLE_FACE)  # before anything else: a face check that quietly finds nothing would refuse everyone
     videos = ensure_writable(output_dir or videos_folder(), "finished videos")
     sweep_videos(videos, settings.storage)
     if data_dir is None:

