@@ -18,23 +18,26 @@ from typing import Any
 import gradio as gr
 
 from components.backends import build_backends
+from components.config.settings import DEFAULT_PATH, Settings, load_settings
 from components.errors import SettingsError
-from components.ledger import Ledger
-from components.media.yunet import self_check
-from components.runs import RunCache
-from components.settings import DEFAULT_PATH, Settings, load_settings
-from components.storage import data_folder, ensure_writable, sweep_videos, videos_folder
+from components.history.runs import RunCache
+from components.history.storage import DiskBudget, data_folder, ensure_writable, videos_folder
+from components.inputs.yunet import self_check
+from components.spending.free_work import FreeWork
+from components.spending.identity import UVICORN_TRUSTS_NO_PROXY, Identities
+from components.spending.ledger import Ledger
 from components.studio import Studio
 from components.web import assets
 from components.web.page import build_page
+from components.web.uploads import gradio_cache, kept_by_gradio, upload_limit
 
 log = logging.getLogger("kling_studio")
 # Uploads larger than this never reach our code (Kling's own limits are far lower).
 MAX_UPLOAD = "50mb"
 # The start-up check of the face detector looks at this photo (one detection, ~20 ms).
 EXAMPLE_FACE = Path(__file__).resolve().parent / "examples" / "astronaut.jpg"
-# Gradio's cache (uploads, and its copy of each video shown): swept every 15 min, files older than
-# 2 h deleted. The videos folder, swept by space.yaml's `storage`, is the copy that lasts.
+# Gradio's cache (uploads, and its copy of each file shown): Gradio deletes its files older than 2 h every
+# 15 min; space.yaml's `storage.max_mb` bounds it, the videos and the spoken scripts together (DiskBudget).
 DELETE_CACHE = (900, 7200)
 
 
@@ -48,7 +51,8 @@ def build_studio(
 ) -> Studio:
     self_check(EXAMPLE_FACE)  # before anything else: a face check that quietly finds nothing would refuse everyone
     videos = ensure_writable(output_dir or videos_folder(), "finished videos")
-    sweep_videos(videos, settings.storage)
+    disk = DiskBudget(settings.storage, videos, cache=gradio_cache())
+    disk.sweep()
     if data_dir is None:
         found = data_folder(environ)
         data_dir = found.path
@@ -56,7 +60,17 @@ def build_studio(
         log.warning("Spend ledger in %s (%s): %s", found.path, found.why, kept)
     ledger = Ledger(ensure_writable(data_dir, "the spend ledger") / "ledger.sqlite3")
     backends = build_backends(settings, server_key, videos)
-    return Studio(settings, backends, ledger, finished_runs or RunCache(), login_offered=_on_space_with_login(environ))
+    identities = Identities(on_space=bool(environ.get("SPACE_ID")), trusted_proxies=settings.trusted_proxies)
+    return Studio(
+        settings,
+        backends,
+        ledger,
+        finished_runs or RunCache(),
+        login_offered=_on_space_with_login(environ),
+        identities=identities,
+        free_work=FreeWork(settings.free_per_visitor_per_minute),
+        disk=disk,
+    )
 
 
 def build_demo(
@@ -74,10 +88,10 @@ def build_demo(
         studio,
         server_has_key=server_key is not None,
         history_secret=secret,
-        behind_proxy=bool(environ.get("SPACE_ID")),
         login_offered=_on_space_with_login(environ),
         delete_cache=DELETE_CACHE,
     )
+    studio.disk.keep(kept_by_gradio(page))  # the examples' copies in Gradio's cache stay
     return page, studio
 
 
@@ -116,14 +130,21 @@ def launch(demo: gr.Blocks, studio: Studio, environ: Mapping[str, str] = os.envi
         "theme": assets.THEME,
         "css": assets.CSS,
         "head": assets.head(environ.get("SPACE_HOST")),
-        "allowed_paths": [assets.SCREENSHOT],
+        # The finished videos, for the URLs agents' job results give (named by request id: unguessable).
+        "allowed_paths": [assets.SCREENSHOT, *{str(b.output_dir) for b in studio.backends.values()}],
         "mcp_server": mcp_setting(environ),
         # Gradio runs at most max_threads queued events at once (default 40), async ones included: jobs waiting
-        # at fal must not hold every slot, or estimates and other events queue behind them (issue 14's crowd).
+        # at fal must not hold every slot, or estimates and other events queue behind them.
         "max_threads": jobs.max_concurrent + jobs.max_concurrent_owner + jobs.max_concurrent_previews + 40,
-        "app_kwargs": {"lifespan": _following(studio)},
+        "app_kwargs": {
+            "lifespan": _following(studio),
+            # Raw uploads need no key and no event: counted as free work before Gradio reads them.
+            "middleware": [upload_limit(studio)],
+        },
     }
     options.update(overrides)
+    # Before uvicorn starts: it must not rewrite the client address from headers (identity.py decides).
+    os.environ.update(UVICORN_TRUSTS_NO_PROXY)
     return demo.launch(**options)
 
 

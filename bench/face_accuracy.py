@@ -28,8 +28,8 @@ from PIL import Image
 
 from bench import face_photos
 from bench.face_photos import Box, Sample
-from components.media import faces, haar, yunet
-from components.media.pixels import small_copy
+from components.inputs import faces, haar, yunet
+from components.inputs.pixels import small_copy
 
 PORTRAITS = (
     "real portraits: the cameraman (three-quarter profile) and the astronaut, each as is, mirrored, "

@@ -16,7 +16,7 @@ calling /generate with examples/astronaut.jpg and a new narration WAV (tests/fak
 the clock runs from the call to the video returned. One warm-up of each kind, then the 60 s and the
 180 s narrations alternate, `--repeats` times each; the figures are medians.
 
-Where the time goes comes from timing wrappers put around the app's `prepare_job`, `fingerprint` and
+Where the time goes comes from timing wrappers put around the app's input checks (`checked_inputs`), `fingerprint` and
 `join_videos` and the fake's `render_video`, and from every request the fake saw (ASGI middleware):
 consecutive checkpoints on the critical path, which add up to the wall time.
 """

@@ -19,7 +19,8 @@ from unittest import mock
 import fal_client.client
 from starlette.types import Receive, Scope, Send
 
-import components.narration_parts
+import components.inputs.checked_inputs
+import components.running.narration_parts
 import components.studio
 import tests.fakes.fal
 from tests.fakes import FakeFal, FakeFalServer
@@ -159,10 +160,16 @@ def fake_and_app(
             REST_URL=running.base_url,
             CDN_URL=running.base_url,
         ),
-        mock.patch.object(components.studio, "prepare_job", timed("prepare", components.studio.prepare_job, spans)),
+        mock.patch.multiple(
+            components.inputs.checked_inputs,
+            _check_voice=timed("prepare", components.inputs.checked_inputs._check_voice, spans),
+            _check_portrait=timed("prepare", components.inputs.checked_inputs._check_portrait, spans),
+        ),
         mock.patch.object(components.studio, "fingerprint", timed("digest", components.studio.fingerprint, spans)),
         mock.patch.object(
-            components.narration_parts, "join_videos", timed("join", components.narration_parts.join_videos, spans)
+            components.running.narration_parts,
+            "join_videos",
+            timed("join", components.running.narration_parts.join_videos, spans),
         ),
         mock.patch.object(tests.fakes.fal, "render_video", render),
         running_app(settings, SERVER_KEY, work / "videos") as url,

@@ -27,7 +27,7 @@ from PIL import Image, ImageOps
 from bench.processes import ROOT
 from bench.realistic_media import spoken_mp3
 from components.backends.preview_render import render_preview
-from components.media.faces import find_faces
+from components.inputs.faces import find_faces
 
 TARGET = 4.0  # seconds of video per second of wall time
 RUNS = 3

@@ -19,7 +19,7 @@ from bench.processes import cpu_seconds, fake_fal, served, status_field
 from bench.profile import biggest_item
 from bench.startup_rows import microphone_row, startup_rows
 from bench.table import Row, print_table
-from components.settings import load_settings
+from components.config.settings import load_settings
 from tests.fakes.media import ffmpeg_convert, portrait, speech_wav, tone_wav
 
 PRO = "fal-ai/kling-video/ai-avatar/v2/pro"

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.backends.base import Progress
-from components.pricing import Estimate
-from components.runs import Run
-from components.settings import Model
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Progress
+    from components.config.settings import Model
+    from components.history.runs import Run
+    from components.spending.pricing import Estimate
 
 
 @dataclass(frozen=True)
 class Checking:
+    model: Model
+
+
+@dataclass(frozen=True)
+class Speaking:
+    """A typed script is being spoken (its voice and video already reserved)."""
+
     model: Model
 
 
@@ -71,4 +80,4 @@ class Allowance:
     resets: str
 
 
-Event = Checking | Working | Accepted | Done | Reused | Stopped
+Event = Checking | Speaking | Working | Accepted | Done | Reused | Stopped

@@ -1,11 +1,8 @@
 """The studio's rules for a job, in one place and free of any UI.
 
-`Studio` owns the key policy, the quote, the owner's budget (caps checked in the
-ledger before anything is uploaded), the concurrency pools, the re-use of
-finished runs (only for the same payer), the work folder and the `Run` records.
-Its `generate` is an async stream of plain events (checking → the backend's
-progress → done or re-used); a failure is raised as a `StudioError`, whose
-message is the sentence the visitor sees. The web layer only translates.
+`Studio` owns the key policy, who pays (`payer`), the free-work limit, the disk budget, the pools, the re-use
+of finished runs (same payer only) and the work folder. Its `generate` is an async stream of plain events;
+a failure is a `StudioError` whose message is the visitor's sentence.
 """
 
 from __future__ import annotations
@@ -15,26 +12,38 @@ import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.backends.base import Backend
-from components.budget import LOGIN_REQUIRED, Caps
 from components.errors import InputRejected
-from components.events import Accepted, Allowance, Checking, Done, Event, Stopped, Working
-from components.identity import Visitor, payer_of
-from components.job_control import JobControl
-from components.job_runner import Made, earlier_run, make_pools
-from components.jobs import prepare_job
-from components.ledger import Ledger
-from components.library import Library
-from components.preflight import Preflight
-from components.pricing import Estimate
-from components.runs import Run, RunCache, fingerprint, from_entry, pending_run
-from components.settings import Model, Settings
-from components.tracker import Tracked, Tracker
-from components.voices import Voices
+from components.events import Checking, Speaking
+from components.history.library import Library
+from components.history.runs import RunCache, fingerprint, from_entry
+from components.history.storage import DiskBudget
+from components.inputs.checked_inputs import CheckedInputs
+from components.inputs.preflight import Preflight
+from components.running.job_control import JobControl
+from components.running.job_runner import earlier_run, make_pools
+from components.running.listening import listen
+from components.running.tracker import Tracker
+from components.speech.voices import Voices
+from components.spending.access import check_resumable
+from components.spending.budget import Caps
+from components.spending.free_work import FreeWork
+from components.spending.identity import Identities
+from components.spending.payer import Payer, Spend
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Backend
+    from components.config.settings import Settings
+    from components.events import Accepted, Allowance, Done, Event, Stopped, Working
+    from components.running.tracker import Tracked
+    from components.speech.voices import Script
+    from components.spending.identity import Visitor
+    from components.spending.ledger import Ledger
+    from components.spending.pricing import Estimate
 
 
 @dataclass(frozen=True)
@@ -45,35 +54,40 @@ class Studio:
     # Identical inputs from the same payer re-use a finished video instead of paying twice.
     finished_runs: RunCache = field(default_factory=RunCache, repr=False)
     login_offered: bool = False
+    # Who a caller is: decided by this one rule on every path (page, API, MCP).
+    identities: Identities = field(default_factory=Identities)
     # Jobs run in tasks of their own, followed by pages, so a reload never loses one.
     tracker: Tracker = field(default_factory=Tracker, repr=False)
+    free_work: FreeWork = field(default_factory=FreeWork, repr=False)  # the app passes space.yaml's limit
+    disk: DiskBudget = field(default_factory=DiskBudget, repr=False)  # the app passes its folders and budget
     _caps: Caps = field(init=False, repr=False)
     _pools: dict[str, asyncio.Semaphore] = field(init=False, repr=False)
     _control: JobControl = field(init=False, repr=False)
+    _inputs: CheckedInputs = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_caps", Caps(self.settings.budget, self.login_offered))
         object.__setattr__(self, "_pools", make_pools(self.settings.jobs))
-        control = JobControl(
-            self.settings, self.backends, self.ledger, self.finished_runs, self.tracker, self._caps, self._pools
-        )
-        object.__setattr__(self, "_control", control)
+        object.__setattr__(self, "_inputs", CheckedInputs(self._pools["decodes"]))
+        books = (self.ledger, self.finished_runs, self.tracker, self._caps, self._pools, self.disk)
+        object.__setattr__(self, "_control", JobControl(self.settings, self.backends, *books))
 
     @property
     def voices(self) -> Voices:
         """Typed scripts → voice clips; spending on the app's key goes through the same ledger and caps."""
         speaker = next((b for b in self.backends.values() if hasattr(b, "speak")), None)
-        return Voices(self.settings, speaker, self.ledger, self._caps, speaker.output_dir / "speech")
+        folder = speaker.output_dir / "speech"
+        return Voices(self.settings, speaker, self.ledger, folder, self.disk, self.free_work)
 
     @property
     def library(self) -> Library:
         """The visitor's past runs: re-open, and recover by request id."""
-        return Library(self.settings, self.backends, self.ledger, self.visitor_key)
+        return Library(self.settings, self.backends, self.ledger)
 
     @property
     def preflight(self) -> Preflight:
         """What the page says before anything is spent: the estimate and whether Generate would succeed."""
-        return Preflight(self.settings, self.backends, self.visitor_key, self._pools["decodes"])
+        return Preflight(self.settings, self.backends, self.visitor_key, self._inputs)
 
     def visitor_key(self, raw: str | None) -> str | None:
         """The key policy, for every call that may reach fal: stripped, and refused if the owner says so."""
@@ -82,20 +96,15 @@ class Studio:
             raise InputRejected("This app does not accept visitors' fal keys; leave the key field empty.")
         return key
 
+    def payer(self, visitor: Visitor, raw_key: str | None) -> Payer:
+        """Who pays for this caller's request: the one object every spending path asks."""
+        return Payer(visitor, self.visitor_key(raw_key), self._caps, self.ledger)
+
     def spending_check(self, visitor: Visitor, endpoint: str, raw_key: str | None) -> Callable[[Estimate], None]:
         """What Generate checks of the owner's budget, for the readiness line: raises as Generate would
         (sign-in required, a cap reached), without reserving anything. A visitor's own key passes."""
-        backend = self.backends[self.settings.model(endpoint).endpoint]
-
-        def check(estimate: Estimate) -> None:
-            if not backend.paid or self.visitor_key(raw_key) is not None:
-                return
-            if self.settings.budget.owner_key_requires_login and not visitor.signed_in:
-                raise InputRejected(LOGIN_REQUIRED)
-            self._caps.check_request(estimate)
-            self._caps.check_usage(estimate.dollars, self.ledger.usage(visitor.id))
-
-        return check
+        payer, paid = self.payer(visitor, raw_key), self.backends[self.settings.model(endpoint).endpoint].paid
+        return lambda estimate: payer.check([Spend(endpoint, paid, estimate)])
 
     def allowance(self, visitor: Visitor) -> Allowance:
         return self._caps.allowance(self.ledger.usage(visitor.id))
@@ -111,79 +120,61 @@ class Studio:
         new_take: bool = False,
         session: str | None = None,
         skip_face_check: bool = False,
+        script: Script | None = None,
+        held: Sequence[int] = (),
     ) -> AsyncIterator[Event]:
-        started = time.monotonic()
-        model = self.settings.model(endpoint)
-        backend, key = self.backends[endpoint], self.visitor_key(raw_key)
-        on_owner_key = backend.paid and key is None
-        if on_owner_key and self.settings.budget.owner_key_requires_login and not visitor.signed_in:
-            raise InputRejected(LOGIN_REQUIRED)
+        """`script`: speak it first (voice and video reserved together); `held`: ledger rows reserved for this
+        video by a comparison, exchanged for the exact ones once the inputs are checked."""
+        started, model = time.monotonic(), self.settings.model(endpoint)
+        backend, payer = self.backends[endpoint], self.payer(visitor, raw_key)
+        payer.admit(backend.paid)
+        if not backend.paid:  # a local render: free, so bounded per visitor instead (before any decoding)
+            self.free_work.take(visitor.id)
         yield Checking(model)
         # Removed when the job's task ends (not when this page stops listening): parts may still be uploading.
-        workdir = Path(tempfile.mkdtemp(prefix="kling-job-"))
-        handed_over = False
+        workdir, handed_over, held = Path(tempfile.mkdtemp(prefix="kling-job-")), False, list(held)
         try:
-            async with self._pools["decodes"]:
-                job = await asyncio.to_thread(prepare_job, image, audio, prompt, model, workdir, skip_face_check)
+            if script is not None:
+                yield Speaking(model)
+                audio, held = await self.voices.speak_for_video(script, payer, model, backend.paid)
+            job = await self._inputs.job(image, audio, prompt, model, skip_face_check, workdir)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
                 digest = await asyncio.to_thread(fingerprint, Path(image), Path(audio), job.prompt, endpoint)
-                same_inputs = f"{digest}:{payer_of(visitor, key)}"
+                same_inputs = f"{digest}:{payer.id}"
                 earlier = None if new_take else earlier_run(self.finished_runs, self.backends, same_inputs)
                 if earlier is not None:
                     yield earlier
                     return
-            reserved = self._caps.reserve(self.ledger, visitor.id, endpoint, job.estimate) if on_owner_key else None
-            reservations = reserved or [None] * len(job.parts())
-            tracked = self._control.start(job, key, visitor, same_inputs, reservations, session, workdir)
+            (reservations,) = payer.reserve([Spend(endpoint, backend.paid, job.estimate)], replacing=held)
+            held = []
+            tracked = self._control.start(job, payer.key, visitor, same_inputs, reservations, session, workdir)
             handed_over = True
-            listening = self._listen(tracked, model, job.estimate, started, note=job.note)
+            listening = listen(tracked, model, job.estimate, started, self._shown(payer), note=job.note)
             async with contextlib.aclosing(listening) as events:
                 async for event in events:
                     yield event
         finally:
+            for row in held:  # held for this video, which never reached fal
+                self.ledger.release(row)
             if not handed_over:
                 shutil.rmtree(workdir, ignore_errors=True)
 
-    async def _listen(
-        self,
-        tracked: Tracked,
-        model: Model,
-        estimate: Estimate | None,
-        started: float,
-        from_latest: bool = False,
-        note: str | None = None,
-        resumed: Run | None = None,
-    ) -> AsyncIterator[Working | Accepted | Done | Stopped]:
-        """A page following a tracked job. If it goes away before fal took the job, the job stops too.
+    def _shown(self, payer: Payer) -> Callable[[list[str]], None]:
+        """What a page is shown becomes the payer's to follow again (see access.py)."""
+        return lambda request_ids: self.ledger.sightings.seen(payer.id, request_ids)
 
-        Each new request id (a narration has one per part) is announced, so the history keeps them all."""
-        announced: tuple[str, ...] = ()
-        try:
-            async for event in tracked.listen(from_latest):
-                elapsed = time.monotonic() - started
-                if isinstance(event, Made):
-                    yield Done(event.run, event.video, elapsed, " ".join(filter(None, [event.note, note])) or None)
-                    continue
-                working = Working(event, model, estimate, elapsed, note)
-                pending = pending_run(model, event, estimate, resumed)
-                if pending is not None and event.request_ids != announced:
-                    announced = event.request_ids
-                    yield Accepted(pending, working)
-                    continue
-                yield working
-            if tracked.stopped is not None:
-                yield tracked.stopped
-        finally:
-            if tracked.request_id is None and tracked.task is not None:
-                tracked.task.cancel()
-
-    async def resume(self, entry: object, raw_key: str | None) -> AsyncIterator[Working | Accepted | Done]:
-        """Follow a run the history says is still pending — after a reload or a restart — without a new submit."""
-        run, started = from_entry(entry), time.monotonic()
-        tracked = self._control.tracked_again(run, self.visitor_key(raw_key))
+    async def resume(
+        self, entry: object, raw_key: str | None, visitor: Visitor
+    ) -> AsyncIterator[Working | Accepted | Done]:
+        """Follow a run the history says is still pending — after a reload or a restart — without a new submit.
+        Only a job this app showed to this payer, with at most as many parts as a narration can have."""
+        run, started, payer = from_entry(entry), time.monotonic(), self.payer(visitor, raw_key)
+        check_resumable(run, self.settings.model(run.endpoint).limits.audio, payer.id, self.ledger.sightings.visible_to)
+        tracked = self._control.tracked_again(run, payer.key)
         model = self.settings.model(run.endpoint)
-        listening = self._listen(tracked, model, None, started, from_latest=True, resumed=run if run.parts else None)
+        resumed = run if run.parts else None
+        listening = listen(tracked, model, None, started, self._shown(payer), from_latest=True, resumed=resumed)
         async with contextlib.aclosing(listening) as events:
             async for event in events:
                 yield event
@@ -195,3 +186,7 @@ class Studio:
     async def stop(self, session: str | None, raw_key: str | None) -> Stopped:
         """Stop this page's job: before fal has it, the work simply ends; queued or generating, fal is told."""
         return await self._control.stop(session, self.visitor_key(raw_key))
+
+    async def stop_job(self, tracked: Tracked, payer: Payer) -> Stopped:
+        """Stop a job found by its id (an agent's cancel): the same rules as Stop on the page."""
+        return await self._control.stop_tracked(tracked, payer.key)

@@ -3,10 +3,14 @@ app launched in-process (`prevent_thread_lock=True`) and driven with gradio_clie
 
 from __future__ import annotations
 
+import inspect
 import os
+import tempfile
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# A Gradio cache of this run's own: the disk budget sweeps it, and other runs on the machine share <tmp>/gradio.
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="kling-tests-gradio-"))
 
 from pathlib import Path
 
@@ -14,7 +18,7 @@ import fal_client.client
 import pytest
 from gradio_client import Client
 
-from components.runs import RunCache
+from components.history.runs import RunCache
 from tests.fakes import FakeFal, FakeFalServer
 from tests.fakes import media as media_factory
 from tests.helpers import SERVER_KEY, VISITOR_KEY, fast_settings, running_app
@@ -71,3 +75,30 @@ def keyless(fake_fal, tmp_path_factory):
     """The app as a fresh clone runs it: no FAL_KEY anywhere."""
     with running_app(fast_settings(), None, tmp_path_factory.mktemp("keyless-videos")) as url:
         yield url
+
+
+# The layers: `pytest -m unit` (the core, no server: under a minute), `-m api` (the app launched, driven
+# with gradio_client, MCP or HTTP against the fake fal), `-m browser` (Chromium). CI runs all three.
+_SERVES = {"studio", "client", "keyless", "fal", "fake_fal"}
+
+
+def pytest_configure(config):
+    """A temporary folder of this run's own: pytest's shared numbered folders are pruned by any other run
+    on the machine (a bench, a second checkout), which would delete this run's files mid-test."""
+    if not config.option.basetemp:
+        config.option.basetemp = tempfile.mkdtemp(prefix="kling-tests-")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(any(item.iter_markers(name)) for name in ("unit", "api", "browser")):
+            continue
+        source = inspect.getsource(item.function)
+        if "open_page" in source or "chromium" in source.lower():
+            item.add_marker(pytest.mark.browser)
+        elif _SERVES & set(item.fixturenames) or any(
+            word in source for word in ("running_app", "_app_process", "sys.executable")
+        ):
+            item.add_marker(pytest.mark.api)
+        else:
+            item.add_marker(pytest.mark.unit)

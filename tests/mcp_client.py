@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
+import httpx
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
@@ -34,3 +36,33 @@ async def _list(url: str) -> dict[str, Any]:
     async with streamable_http_client(url) as (read, write, _), ClientSession(read, write) as session:
         await session.initialize()
         return {tool.name: tool for tool in (await session.list_tools()).tools}
+
+
+def call_json(app_url: str, name: str, arguments: dict[str, Any], source: str | None = None, progress=None) -> dict:
+    """Call a tool that answers one JSON document, as an agent on `source` (a loopback address of its own)."""
+    texts = asyncio.run(asyncio.wait_for(_call_from(app_url + MCP_PATH, name, arguments, source, progress), 180))
+    return json.loads(" ".join(texts))
+
+
+def read_resource(app_url: str, uri: str) -> str:
+    async def read() -> str:
+        async with streamable_http_client(app_url + MCP_PATH) as (r, w, _), ClientSession(r, w) as session:
+            await session.initialize()
+            return (await session.read_resource(uri)).contents[0].text
+
+    return asyncio.run(asyncio.wait_for(read(), 30))
+
+
+async def _call_from(url: str, name: str, arguments: dict[str, Any], source: str | None, progress) -> list[str]:
+    transport = httpx.AsyncHTTPTransport(local_address=source) if source else None
+    async with (
+        httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(60, read=300)) as http,
+        streamable_http_client(url, http_client=http) as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        result = await session.call_tool(name, arguments, progress_callback=progress)
+    texts = [getattr(item, "text", "") for item in result.content]
+    if result.isError:
+        raise RuntimeError(" ".join(texts))
+    return texts

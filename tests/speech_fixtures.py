@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.settings_fields import FieldReader
-from components.tts_settings import TtsEngine, parse_tts
+from components.config.settings_fields import FieldReader
+from components.config.tts_settings import TtsEngine, parse_tts
 
 # The block offered for space.yaml (kept short here: two voices per engine are enough to test with).
 CATALOG = """

@@ -6,9 +6,9 @@ from bench.table import Row, print_table
 
 def test_profile_counts_samples_by_leaf_function():
     raw = (
-        "MainThread;run (app.py:3);_export (components/media/audio.py:140) 30\n"
+        "MainThread;run (app.py:3);_export (components/inputs/audio.py:140) 30\n"
         "MainThread;run (app.py:3);select (selectors.py:468) 10\n"
-        "Worker;_export (components/media/audio.py:141) 5\n"
+        "Worker;_export (components/inputs/audio.py:141) 5\n"
     )
     counts = _leaf_counts(raw)
     assert counts.most_common(1)[0] == ("_export (audio.py)", 35)

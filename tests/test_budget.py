@@ -24,9 +24,11 @@ CLIP_DOLLARS = 3 * 0.115  # billed as 3 whole seconds on Pro
 DAY_CAP = 3.00  # room for 8 clips, while 36 are attempted
 
 
-def generate(url: str, image: Path, audio: Path, prompt: str = ".", key: str = "") -> tuple:
+def generate(
+    url: str, image: Path, audio: Path, prompt: str = ".", key: str = "", headers: dict | None = None
+) -> tuple:
     """A new session per call, as a script would make."""
-    return Client(url, verbose=False).predict(
+    return Client(url, verbose=False, headers=headers).predict(
         handle_file(str(image)), handle_file(str(audio)), prompt, PRO, key, False, api_name="/generate"
     )
 
@@ -119,3 +121,26 @@ def test_a_request_over_the_per_request_cap_is_refused_before_fal(fal, media, tm
         assert fal.seen == []
         video, _, record = generate(url, media / "face.png", tone_wav(tmp_path / "long.wav", 11.0), key=VISITOR_KEY)
         assert video.endswith(".mp4") and record["request_id"]  # the visitor's own key is never limited
+
+
+@pytest.mark.parametrize(
+    ("environ", "forged"),
+    [({}, "203.0.113.{i}"), ({"SPACE_ID": "owner/studio"}, "203.0.113.{i}, 127.0.0.1")],
+    ids=["off-a-space", "on-a-space-behind-its-proxy"],
+)
+def test_forged_forwarded_headers_in_parallel_new_sessions_are_one_visitor(fal, media, tmp_path, environ, forged):
+    """Each call claims another address; on a Space the proxy appends the real one (here 127.0.0.1)."""
+    fal.queue_seconds, fal.run_seconds = 0.5, 1.5
+    settings = fast_settings(budget=budget(max_jobs_per_visitor_at_once=1))
+    voices = [tone_wav(tmp_path / f"v{i}.wav", CLIP_SECONDS, freq=200 + 10 * i) for i in range(12)]
+
+    def claim(i: int) -> object:
+        headers = {"X-Forwarded-For": forged.format(i=i)}
+        return _attempt(lambda: generate(url, media / "face.png", voices[i], headers=headers))
+
+    with running_app(settings, SERVER_KEY, tmp_path / "videos", environ=environ) as url, ThreadPoolExecutor(12) as pool:
+        outcomes = list(pool.map(claim, range(12)))
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(refused) >= 9 and all("at most 1 may run at once" in str(o) for o in refused), refused[:2]
+    spans = sorted((job.submitted, job.submitted + 2.0) for job in fal.submits())
+    assert all(later[0] >= earlier[1] - 0.05 for earlier, later in zip(spans, spans[1:], strict=False)), spans

@@ -40,7 +40,7 @@ def test_a_comparison_that_cannot_run_whole_is_refused_and_costs_nothing(client,
     with pytest.raises(AppError, match="Choose 2 to 3 models"):
         compare(client, media, [PRO])
     one_at_once = dataclasses.replace(UNLIMITED, max_jobs_per_visitor_at_once=1)
-    refusal = "Comparing runs 2 jobs at once, and on the app's fal key you may run 1"
+    refusal = "This would run 2 job\\(s\\) on the app's fal key while you have 0 running, and at most 1"
     with (
         running_app(fast_settings(budget=one_at_once), SERVER_KEY, tmp_path / "videos") as url,
         pytest.raises(AppError, match=refusal),

@@ -127,7 +127,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _app_process(fal_url: str, port: int, data: Path):
+def _app_process(fal_url: str, port: int, data: Path, extra_env: dict[str, str] | None = None):
     """The app as `python app.py` runs it, on the fake fal, with a fixed history secret so history outlives it."""
     env = {
         **os.environ,
@@ -138,6 +138,7 @@ def _app_process(fal_url: str, port: int, data: Path):
         "GRADIO_SERVER_NAME": "127.0.0.1",
         "GRADIO_SERVER_PORT": str(port),
         "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "fakes" / "app_on_fake.py")],

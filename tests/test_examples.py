@@ -7,9 +7,9 @@ import re
 import pytest
 from PIL import Image
 
-from components.jobs import prepare_job
-from components.media.faces import check_portrait
-from components.settings import load_settings
+from components.config.settings import load_settings
+from components.inputs.faces import check_portrait
+from components.inputs.jobs import prepare_job
 from components.web.panels import EXAMPLE_ROWS, EXAMPLES
 
 SETTINGS = load_settings()

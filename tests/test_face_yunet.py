@@ -18,13 +18,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from components.config.settings import load_settings
 from components.errors import InputRejected, SettingsError
-from components.jobs import prepare_job
-from components.media import faces, haar, yunet
-from components.media.faces import check_portrait, find_faces
-from components.media.portrait import prepare_portrait
-from components.preflight import Preflight
-from components.settings import load_settings
+from components.inputs import faces, haar, yunet
+from components.inputs.checked_inputs import CheckedInputs
+from components.inputs.faces import check_portrait, find_faces
+from components.inputs.portrait import prepare_portrait
 from tests.fakes.media import tone_wav
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,19 +124,23 @@ def test_landscapes_logos_and_noise_are_refused_before_anything_is_sent(name, tm
         prepare_portrait(faceless(name, tmp_path), LIMITS, tmp_path, skip_face_check=False)
 
 
-def test_the_readiness_line_and_generate_look_once(tmp_path, monkeypatch):
-    """The readiness line prepares the inputs as Generate does, in a scratch folder: Generate's own
-    preparation of the same upload reuses what it found, with no detection and no small copy."""
+def test_the_readiness_line_generate_and_a_fresh_upload_of_the_same_photo_look_once(tmp_path, monkeypatch):
+    """The checked-inputs cache keeps the face check with the portrait, by content: the readiness line, Generate
+    (its job's own folder), the box ticked and the same photo uploaded again under another path cost no look."""
     looked, real = [], faces._look
     monkeypatch.setattr(faces, "_look", lambda small: looked.append(small.size) or real(small))
     photo = shutil.copy(DATA / "cameraman.jpg", tmp_path / "upload.jpg")
-    voice = tone_wav(tmp_path / "voice.wav", 3.0)
-    model = SETTINGS.model(SETTINGS.default_model)
-    preflight = Preflight(SETTINGS, {}, lambda key: None, asyncio.Semaphore(1))
-    assert asyncio.run(preflight.problem(str(photo), str(voice), ".", model.endpoint)) is None
-    (tmp_path / "job").mkdir()
-    job = prepare_job(str(photo), str(voice), ".", model, tmp_path / "job")  # what Generate runs
-    assert job.image.is_file() and len(looked) == 1
+    again = shutil.copy(DATA / "cameraman.jpg", tmp_path / "upload-again.jpg")
+    voice = str(tone_wav(tmp_path / "voice.wav", 3.0))
+    model, inputs = SETTINGS.model(SETTINGS.default_model), CheckedInputs(asyncio.Semaphore(1))
+
+    async def readiness_then_generate() -> list:
+        ready = await inputs.job(str(photo), voice, ".", model)
+        ticked = await inputs.job(str(photo), voice, ".", model, skip_face_check=True)
+        return [ready, ticked, await inputs.job(str(again), voice, ".", model, workdir=tmp_path / "job")]
+
+    jobs = asyncio.run(readiness_then_generate())
+    assert jobs[-1].image.is_relative_to(tmp_path / "job") and jobs[-1].image.is_file() and len(looked) == 1
 
 
 def test_the_start_up_check_finds_the_bundled_face_and_names_a_broken_install(tmp_path, monkeypatch):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,12 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from components.config.settings import load_settings
 from components.errors import InputRejected
-from components.media import faces
-from components.media import image as image_module
-from components.media.faces import Face, check_portrait, crop_to_aspect, find_faces
-from components.media.portrait import prepare_portrait
-from components.settings import load_settings
+from components.inputs import faces
+from components.inputs import image as image_module
+from components.inputs.faces import Face, check_portrait, crop_to_aspect, find_faces
+from components.inputs.portrait import prepare_portrait
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # Kling's limits as the brief states them, whatever space.yaml says today.
@@ -182,19 +181,15 @@ def test_a_12_megapixel_photo_without_a_face_is_still_refused(tmp_path):
         assert note is None and image.size == (2000, 1500)  # upright, as Kling gets it
 
 
-def test_the_same_file_is_looked_at_once(tmp_path, monkeypatch):
-    """The readiness check and Generate check the same upload: the second check costs no detection and no
-    small copy; a file written anew at that path is looked at afresh."""
-    looked, copies = [], []
-    real_look, real_copy = faces._look, image_module.small_copy
+def test_the_face_check_looks_at_a_copy_made_from_the_portraits_own_decode(tmp_path, monkeypatch):
+    """One decode, one small copy of it, one look; the file is not opened again for the check."""
+    looked, decodes, reopened = [], [], []
+    real_look, real_load, real_copy_of = faces._look, image_module._load, faces.small_copy_of
     monkeypatch.setattr(faces, "_look", lambda small: looked.append(small.size) or real_look(small))
-    monkeypatch.setattr(image_module, "small_copy", lambda *args: copies.append(1) or real_copy(*args))
-    example("person.png").save(tmp_path / "a.png")
-    (tmp_path / "work").mkdir()
-    sent = [prepare_portrait(tmp_path / "a.png", LIMITS, tmp_path / "work", False) for _ in range(2)]
-    again = check_portrait(tmp_path / "a.png", LIMITS)
-    assert len(looked) == 1 and len(copies) == 1 and sent[0] == sent[1]
-    assert again.chosen is not None and again.chosen.kind == "human"
-    example("cat.png").save(tmp_path / "a.png")  # another picture at the same path
-    os.utime(tmp_path / "a.png", ns=(1, 1))  # even within the clock's resolution: the size differs
-    assert check_portrait(tmp_path / "a.png", LIMITS).chosen.kind == "cat" and len(looked) == 2
+    monkeypatch.setattr(image_module, "_load", lambda *args: decodes.append(1) or real_load(*args))
+    monkeypatch.setattr(faces, "small_copy_of", lambda *args: reopened.append(1) or real_copy_of(*args))
+    for name in ("person.png", "cat.png"):
+        example(name).save(tmp_path / name)
+        (tmp_path / name.replace(".", "-")).mkdir()
+        prepare_portrait(tmp_path / name, LIMITS, tmp_path / name.replace(".", "-"), skip_face_check=False)
+    assert len(looked) == len(decodes) == 2 and reopened == []

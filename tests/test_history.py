@@ -7,7 +7,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from components.errors import InputRejected
-from components.runs import Run, from_entry, remember
+from components.history.runs import Run, from_entry, remember
 from tests.fakes.media import probe_seconds
 from tests.helpers import PRO, SERVER_KEY, VISITOR_KEY
 
@@ -49,7 +49,9 @@ def test_recover_refuses_a_malformed_id_and_explains_an_unknown_one(client, fal)
         client.predict("../../etc/passwd", PRO, "", api_name="/recover")
     with pytest.raises(AppError, match=r"HTTP 404"):  # a visitor's key: fal itself says it does not know the id
         client.predict("no-such-request", PRO, VISITOR_KEY, api_name="/recover")
-    with pytest.raises(AppError, match=r"only jobs this app ran can be recovered, and no-such-request is not one"):
+    with pytest.raises(
+        AppError, match=r"only jobs this app ran for you can be recovered, and no-such-request is not one"
+    ):
         client.predict("no-such-request", PRO, "", api_name="/recover")
     assert fal.submits() == [] and not any(
         "no-such-request" in seen.path and seen.key == SERVER_KEY for seen in fal.seen

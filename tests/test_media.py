@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from components.config.settings import load_settings
 from components.errors import InputRejected
-from components.jobs import check_prompt
-from components.media import audio
-from components.media.audio import prepare_audio, probe_audio
-from components.media.image import prepare_image
-from components.settings import load_settings
+from components.inputs import audio
+from components.inputs.audio import prepare_audio, probe_audio
+from components.inputs.image import prepare_image
+from components.inputs.jobs import check_prompt
 from tests.fakes.media import ffmpeg_convert, portrait, probe_seconds, tone_wav
 
 LIMITS = load_settings().model("fal-ai/kling-video/ai-avatar/v2/pro").limits

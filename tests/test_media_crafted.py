@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from components.config.settings import load_settings
 from components.errors import InputRejected
-from components.jobs import quote
-from components.media.audio import prepare_audio
-from components.media.image import prepare_image
-from components.media.pixels import reduce_in_bands
-from components.settings import load_settings
+from components.inputs.audio import prepare_audio
+from components.inputs.image import prepare_image
+from components.inputs.jobs import quote
+from components.inputs.pixels import reduce_in_bands
 from tests.fakes import crafted
 from tests.fakes.media import ffmpeg_convert, portrait, tone_wav
 

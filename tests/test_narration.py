@@ -16,6 +16,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from components.backends.base import Finished, PartStatus, Progress
+from components.config.settings import load_settings
 from components.errors import (
     BudgetExceeded,
     KeyRejected,
@@ -25,12 +26,11 @@ from components.errors import (
     RemoteValidationError,
 )
 from components.events import Accepted, Done, Stopped, Working
-from components.ledger import Ledger
-from components.media.split import plan_cuts
-from components.narration import how_to_retry
-from components.pricing import estimate_parts
-from components.runs import Run, RunCache
-from components.settings import load_settings
+from components.history.runs import Run, RunCache
+from components.inputs.split import plan_cuts
+from components.running.narration import how_to_retry
+from components.spending.ledger import Ledger
+from components.spending.pricing import estimate_parts
 from components.studio import Studio
 from components.web import wording
 from tests.fakes.media import narration_wav, probe_seconds
@@ -235,7 +235,7 @@ def test_a_narration_left_mid_way_is_followed_again_after_a_reload_and_after_a_r
         await started.aclose()  # the page goes away; fal has every part
         if release:
             backend.gate.set()
-        return pending, [event async for event in studio.resume(pending.entry(), "")]
+        return pending, [event async for event in studio.resume(pending.entry(), "", ANON)]
 
     pending, events = asyncio.run(leave_then_come_back(studio_on(backend), release=True))
     done = events[-1]
@@ -252,7 +252,7 @@ def test_a_narration_left_mid_way_is_followed_again_after_a_reload_and_after_a_r
 
 
 async def _collect_resume(studio: Studio, pending: Run) -> list:
-    return [event async for event in studio.resume(pending.entry(), "")]
+    return [event async for event in studio.resume(pending.entry(), "", ANON)]
 
 
 @pytest.mark.parametrize(

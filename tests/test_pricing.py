@@ -1,6 +1,6 @@
 import pytest
 
-from components.pricing import actual_cost, estimate, format_dollars, format_price
+from components.spending.pricing import actual_cost, estimate, format_dollars, format_price
 
 
 @pytest.mark.parametrize(
@@ -12,7 +12,7 @@ from components.pricing import actual_cost, estimate, format_dollars, format_pri
         (5.2, 0.0562, 6, "5.2 s, billed as 6 s × $0.0562/s = $0.34"),
         (60.0, 0.115, 60, "60.0 s, billed as 60 s × $0.115/s = $6.90"),
         (0.3, 0.115, 1, "0.3 s, billed as 1 s × $0.115/s = $0.12"),
-        (8.33, 0.115, 9, "8.3 s, billed as 9 s × $0.115/s = $1.04"),  # issue 11's clip
+        (8.33, 0.115, 9, "8.3 s, billed as 9 s × $0.115/s = $1.04"),  # the README's clip
         (6.3, 0.0, 7, "6.3 s — Free"),
     ],
 )

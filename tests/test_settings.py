@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.config.settings import DEFAULT_PATH, load_settings, parse_settings
 from components.errors import InputRejected, SettingsError
-from components.settings import DEFAULT_PATH, load_settings, parse_settings
 
 
 def shipped() -> dict:
@@ -38,6 +38,9 @@ def test_shipped_settings_have_kling_v2_pro_and_standard():
         (lambda raw: raw["limits"]["audio"].update(max_channels=0), "limits.audio.max_channels"),
         (lambda raw: raw["keys"].update(allow_visitor_keys="yes"), "keys.allow_visitor_keys"),
         (lambda raw: raw.update(models=[]), "models"),
+        (lambda raw: raw["limits"].update(free_per_visitor_per_minute=0), "limits.free_per_visitor_per_minute"),
+        (lambda raw: raw["storage"].update(max_mb="lots"), "storage.max_mb"),
+        (lambda raw: raw["storage"].update(max_videos_mb=500), "storage.max_videos_mb"),  # the old name beside the new
     ],
 )
 def test_a_bad_value_is_named(change, field):
@@ -46,6 +49,16 @@ def test_a_bad_value_is_named(change, field):
     with pytest.raises(SettingsError) as caught:
         parse_settings(raw)
     assert f"`{field}`" in str(caught.value)
+
+
+def test_free_work_and_disk_settings_and_the_old_storage_name():
+    settings = load_settings()
+    assert settings.free_per_visitor_per_minute == 20 and settings.storage.max_mb == 2000
+    raw = shipped()
+    raw["storage"] = {"keep_videos_hours": 24, "max_videos_mb": 750}  # a space.yaml from before the rename
+    del raw["limits"]["free_per_visitor_per_minute"]
+    settings = parse_settings(raw)
+    assert settings.storage.max_mb == 750 and settings.free_per_visitor_per_minute == 20
 
 
 def test_a_model_may_override_some_limits():

@@ -9,9 +9,9 @@ import httpx
 import yaml
 
 from app import mcp_setting
-from components.media.audio import prepare_audio
-from components.media.image import prepare_image
-from components.settings import load_settings
+from components.config.settings import load_settings
+from components.inputs.audio import prepare_audio
+from components.inputs.image import prepare_image
 from components.web.panels import EXAMPLES
 from tests.helpers import SERVER_KEY, fast_settings, running_app
 

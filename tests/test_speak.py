@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from tests.browser import open_page, screenshot
 from tests.fakes.media import probe_seconds
-from tests.helpers import PRO
+from tests.helpers import PRO, SERVER_KEY, UNLIMITED, fast_settings, running_app
 from tests.mcp_client import list_tools
 
 SCRIPT = "Hello! I am a talking avatar. This voice was typed as a script, then spoken before the video was made."
@@ -81,3 +83,17 @@ def test_the_page_shows_one_total_for_a_script_and_speak_fills_the_voice(studio,
         page.wait_for_function("document.querySelector('#estimate').innerText.includes('billed as')", timeout=20000)
         screenshot(page, "script-spoken")
     assert fal.seen == []
+
+
+def test_with_sign_in_required_anonymous_fal_voices_send_nothing_to_fal(fal, media, tmp_path):
+    """The sign-in rule covers the voice too: /speak and Generate-from-a-script are refused before any request."""
+    budget = dataclasses.replace(UNLIMITED, owner_key_requires_login=True)
+    with running_app(fast_settings(budget=budget), SERVER_KEY, tmp_path / "videos") as url:
+        anonymous = Client(url, verbose=False)
+        with pytest.raises(AppError, match="for signed-in visitors"):
+            speak(anonymous, SCRIPT, KOKORO)
+        with pytest.raises(AppError, match="for signed-in visitors"):
+            generate(anonymous, media, None, script=SCRIPT, voice=KOKORO)
+        assert fal.seen == []
+        spoken = speak(anonymous, SCRIPT, "espeak:en-us")  # free and offline: no key of the owner's is spent
+        assert 4 < probe_seconds(spoken) < 12 and fal.seen == []

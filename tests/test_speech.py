@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from components.config.settings import load_settings
 from components.errors import InputRejected
-from components.media.audio import prepare_audio
-from components.settings import load_settings
-from components.speech import check_script, script_cost, speak_offline, spoken_seconds
-from tests.speech_fixtures import ELEVEN, ESPEAK, KOKORO, PROSE, needs_espeak, wav_seconds
+from components.inputs.audio import prepare_audio
+from components.speech.speech import check_script, script_cost, speak_offline, spoken_seconds
+from tests.fakes.media import probe_seconds
+from tests.speech_fixtures import ELEVEN, ESPEAK, KOKORO, PROSE, needs_espeak
 
 
 # ---- checks and cost --------------------------------------------------------
@@ -55,10 +56,11 @@ def test_script_cost_is_characters_times_the_price():
 
 # ---- offline: espeak-ng -----------------------------------------------------
 @needs_espeak
-def test_speak_offline_makes_a_wav_of_plausible_length(tmp_path):
+def test_speak_offline_makes_a_compact_mp3_of_plausible_length(tmp_path):
     path = speak_offline(PROSE, "en-us", tmp_path)
-    seconds = wav_seconds(path)
-    assert path.suffix == ".wav" and path.parent == tmp_path
+    seconds = probe_seconds(path)
+    assert path.suffix == ".mp3" and [p.name for p in tmp_path.iterdir()] == [path.name]  # no WAV left behind
+    assert path.stat().st_size < seconds * 8_500  # 64 kbit/s: a tenth of espeak's 22 kHz 16-bit WAV
     assert len(PROSE) / 20 < seconds < len(PROSE) / 10
     # The estimate is the generous side of the truth, so a script it lets through fits.
     assert seconds <= spoken_seconds(PROSE, ESPEAK) <= seconds * 1.4
@@ -76,7 +78,7 @@ def test_nothing_in_the_text_acts_as_an_option_or_a_command(tmp_path):
     marker = tmp_path / "pwned"
     text = f"--help -v xx $(touch {marker}); `touch {marker}` && touch {marker}"
     path = speak_offline(text, "en-us", tmp_path)
-    assert wav_seconds(path) > 2 and not marker.exists()
+    assert probe_seconds(path) > 2 and not marker.exists()
     assert speak_offline(text, "en-us", tmp_path) != path  # each call its own file
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from components.backends.download import download_client
 from components.backends.fal_private import PooledAsyncClient
+from components.config.settings import load_settings
 from components.errors import KeyRejected, RemoteFailure, RemoteValidationError
-from components.media.audio import prepare_audio
-from components.settings import load_settings
-from components.speech import check_script, download_speech, speak_on_fal
+from components.inputs.audio import prepare_audio
+from components.speech.speech import check_script, download_speech, speak_on_fal
 from tests.helpers import VISITOR_KEY
 from tests.speech_fixtures import ELEVEN, KOKORO, PROSE, needs_espeak, wav_seconds
 

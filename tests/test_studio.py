@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from components.backends.base import Finished, Progress
+from components.config.settings import load_settings
 from components.errors import BudgetExceeded, InputRejected, NetworkError, RemoteFailure
 from components.events import Accepted, Checking, Done, Reused, Stopped, Working
-from components.identity import Visitor
-from components.jobs import Job
-from components.ledger import Ledger
-from components.pricing import estimate
-from components.runs import Run, RunCache
-from components.settings import load_settings
+from components.history.runs import Run, RunCache
+from components.inputs.jobs import Job
+from components.spending.identity import Visitor
+from components.spending.ledger import Ledger
+from components.spending.pricing import estimate
 from components.studio import Studio
 from tests.fakes.media import portrait, tone_wav
 from tests.helpers import PREVIEW, PRO, UNLIMITED
@@ -120,7 +120,7 @@ def test_the_key_policy_strips_a_key_and_refuses_one_when_the_owner_says_so(tmp_
     closed, closed_backend = make_studio(tmp_path, allow_keys=False)
     for attempt in (
         lambda: collect(closed, *inputs, "a", PRO, "visitor-key", ANON),
-        lambda: asyncio.run(closed.library.recover("req-7", PRO, "visitor-key")),
+        lambda: asyncio.run(closed.library.recover("req-7", PRO, closed.payer(ANON, "visitor-key"))),
     ):
         with pytest.raises(InputRejected, match="does not accept visitors' fal keys"):
             attempt()
@@ -214,28 +214,28 @@ def test_free_renders_are_made_again(tmp_path, inputs):
 
 def test_recover_asks_the_backend_with_the_visitors_key_and_checks_the_id(tmp_path):
     studio, backend = make_studio(tmp_path)
-    found = asyncio.run(studio.library.recover(" req-42 ", PRO, " mine "))
+    found = asyncio.run(studio.library.recover(" req-42 ", PRO, studio.payer(ANON, " mine ")))
     assert backend.calls == [("recover", ("req-42", "mine"))] and found.recovered
     with pytest.raises(InputRejected, match="request id"):
-        asyncio.run(studio.library.recover("../etc/passwd", PRO, ""))
+        asyncio.run(studio.library.recover("../etc/passwd", PRO, studio.payer(ANON, "")))
 
 
 def test_recover_on_the_owners_key_only_for_jobs_in_the_ledger(tmp_path, inputs):
     studio, backend = make_studio(tmp_path)
-    with pytest.raises(InputRejected, match="only jobs this app ran can be recovered"):
-        asyncio.run(studio.library.recover("req-someone-elses", PRO, ""))
+    with pytest.raises(InputRejected, match="only jobs this app ran for you can be recovered"):
+        asyncio.run(studio.library.recover("req-someone-elses", PRO, studio.payer(ANON, "")))
     assert backend.calls == []
     done = collect(studio, *inputs, "a", PRO, "", ANON)[-1]
-    assert asyncio.run(studio.library.recover(done.run.request_id, PRO, "")).recovered
+    assert asyncio.run(studio.library.recover(done.run.request_id, PRO, studio.payer(ANON, ""))).recovered
 
 
 def test_reopen_uses_the_local_copy_else_recovers_by_request_id(tmp_path, inputs):
     studio, backend = make_studio(tmp_path)
     done = collect(studio, *inputs, "a", PRO, "", ANON)[-1]
-    local = asyncio.run(studio.library.reopen(done.run.entry(), ""))
+    local = asyncio.run(studio.library.reopen(done.run.entry(), studio.payer(ANON, "")))
     assert not local.recovered and local.video == done.video
     done.video.unlink()
-    fetched = asyncio.run(studio.library.reopen(done.run.entry(), ""))
+    fetched = asyncio.run(studio.library.reopen(done.run.entry(), studio.payer(ANON, "")))
     assert fetched.recovered and backend.calls[-1] == ("recover", ("req-1", None))
 
 
@@ -263,7 +263,7 @@ def test_a_page_that_leaves_after_fal_accepted_never_cancels_and_the_video_is_st
                 break
         await started.aclose()  # the tab is closed
         backend.gate.set()
-        return [event async for event in studio.resume(pending.entry(), "")]  # the visitor comes back
+        return [event async for event in studio.resume(pending.entry(), "", ANON)]  # the visitor comes back
 
     events = asyncio.run(leave_then_come_back())
     assert isinstance(events[-1], Done) and events[-1].video.is_file()
@@ -329,7 +329,7 @@ def test_after_a_restart_the_app_follows_its_own_accepted_jobs(tmp_path, inputs)
     async def come_back() -> list[Any]:
         assert restarted.resume_owner_jobs() == 1
         pending = Run.pending(restarted.settings.model(PRO), request_id, estimate(4.0, 0.115))
-        return [event async for event in restarted.resume(pending.entry(), "")]
+        return [event async for event in restarted.resume(pending.entry(), "", ANON)]
 
     events = asyncio.run(come_back())
     assert isinstance(events[-1], Done) and backend_after.calls == [("follow", (request_id, None))]

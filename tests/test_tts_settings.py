@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from components.config.settings import DEFAULT_PATH
+from components.config.settings_fields import FieldReader
+from components.config.tts_settings import parse_tts
 from components.errors import SettingsError
-from components.settings import DEFAULT_PATH
-from components.settings_fields import FieldReader
-from components.speech import speech_arguments
-from components.tts_settings import parse_tts
+from components.speech.speech import speech_arguments
 from tests.fakes.tts import KOKORO_VOICES
 from tests.speech_fixtures import ELEVEN, ENGINES, ESPEAK, KOKORO, parse
 

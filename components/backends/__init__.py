@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.backends.base import Backend
 from components.backends.fal import FalBackend
 from components.backends.preview import PreviewBackend
-from components.settings import Settings
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.base import Backend
+    from components.config.settings import Settings
 
 
 def build_backends(settings: Settings, server_key: str | None, output_dir: Path) -> dict[str, Backend]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from components.jobs import Job
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.inputs.jobs import Job
+
 
 Stage = Literal["waiting", "uploading", "submitting", "queued", "generating", "downloading", "rendering"]
 # How far a job has got, for choosing what to say about several parts ("checking": not started yet).

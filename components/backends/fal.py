@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fal_client
 import httpx
@@ -26,9 +27,11 @@ from components.backends.fal_errors import explain, timed_out
 from components.backends.fal_private import PooledAsyncClient, SubmitOutcomeUnknown
 from components.backends.fal_speech import download_speech, speak_on_fal
 from components.errors import InputRejected, MissingKey
-from components.jobs import Job
-from components.pricing import actual_cost
-from components.tts_settings import TtsEngine
+from components.spending.pricing import actual_cost
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.config.tts_settings import TtsEngine
+    from components.inputs.jobs import Job
 
 _LOG_LINES_SHOWN = 5
 _FAL_ERRORS = (fal_client.client.FalClientError, httpx.HTTPError, SubmitOutcomeUnknown)

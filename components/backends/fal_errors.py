@@ -6,13 +6,14 @@ never logged or shown: its request still carries the `Authorization` header.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 from fal_client.client import FalClientHTTPError, FalClientTimeoutError
 
 from components.backends.fal_private import SubmitOutcomeUnknown
 from components.errors import (
     ACCEPTED_JOB_NOTE,
-    GenerationError,
     JobTimedOut,
     KeyRejected,
     NetworkError,
@@ -20,6 +21,9 @@ from components.errors import (
     RemoteFailure,
     RemoteValidationError,
 )
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.errors import GenerationError
 
 _MAX_DETAIL_CHARS = 400
 KEYS_PAGE = "https://fal.ai/dashboard/keys"

@@ -13,16 +13,19 @@ import mimetypes
 import re
 import uuid
 from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlparse
 
 import fal_client
 import httpx
 
 from components.backends.fal_errors import explain, timed_out
-from components.backends.fal_private import PooledAsyncClient, SubmitOutcomeUnknown
+from components.backends.fal_private import SubmitOutcomeUnknown
 from components.errors import RemoteFailure
-from components.tts_settings import TtsEngine
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.backends.fal_private import PooledAsyncClient
+    from components.config.tts_settings import TtsEngine
 
 _FAL_ERRORS = (fal_client.client.FalClientError, httpx.HTTPError, SubmitOutcomeUnknown)
 _CHUNK = 1 << 16

@@ -12,11 +12,14 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from components.backends.base import Finished, Progress
 from components.backends.preview_render import PREVIEW_LABEL, render_preview
 from components.errors import InputRejected, PreviewFailed
-from components.jobs import Job
+
+if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from components.inputs.jobs import Job
 
 NOT_AT_FAL = "Only Kling runs at fal have a request id to recover; choose a Kling model."
 NOTE = f"**{PREVIEW_LABEL}.** Choose a Kling model (with a fal key) for the real thing."

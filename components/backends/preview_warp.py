@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from components.media.faces import find_faces
+from components.inputs.faces import find_faces
 
 Box = tuple[float, float, float, float]  # left, top, width, height in the rendered frame's pixels
 DETECT_SIDES = (360, 720)  # detection runs on a small copy first (fast); a larger one if that finds no face

@@ -9,14 +9,15 @@ from typing import Any
 
 import gradio as gr
 
-from components.compare import MAX_MODELS, check_comparison, compare, compare_sessions
 from components.errors import StudioError
 from components.events import Done, Reused, Stopped, Working
-from components.pricing import estimate, format_dollars
-from components.runs import from_entry, remember
+from components.history.runs import from_entry, remember
+from components.running.compare import MAX_MODELS, check_comparison, compare, compare_sessions
+from components.spending.pricing import estimate, format_dollars
 from components.studio import Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, file_path, gradio_error, visitor_of
+from components.web.edge import as_gradio_error, file_path, sentence, visitor_of
+from components.web.escape import code, plain
 from components.web.video import PlayableVideo
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -25,21 +26,29 @@ PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 @dataclass(frozen=True)
 class CompareHandlers:
     studio: Studio = field(repr=False)
-    behind_proxy: bool = False
 
-    def estimate(self, audio: Any, models: list[str], fal_key: str, request: gr.Request) -> str:
+    async def estimate(
+        self, audio: Any, models: list[str], fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> str:
         """The comparison's total before the click, or why it could not run."""
         if not file_path(audio):
             return "Add a voice clip to see what the comparison would cost."
         try:
-            visitor = visitor_of(request, None, self.behind_proxy)
-            total = check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
+            visitor = visitor_of(request, profile, self.studio.identities)
+            total = await check_comparison(self.studio, file_path(audio), models or [], fal_key, visitor)
         except StudioError as exc:
             return f"⚠️ {exc}"
         return f"**Comparison total:** about {format_dollars(total)} for {len(models)} videos."
 
     async def compare(
-        self, image: Any, audio: Any, prompt: str, models: list[str], fal_key: str, request: gr.Request
+        self,
+        image: Any,
+        audio: Any,
+        prompt: str,
+        models: list[str],
+        fal_key: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
     ) -> AsyncIterator[tuple[Any, ...]]:
         """Make the same talking-avatar video on 2 or 3 models at once, to compare them side by side.
 
@@ -58,8 +67,8 @@ class CompareHandlers:
         models, started = list(models or []), time.monotonic()
         videos, labels, runs = [None] * MAX_MODELS, [""] * MAX_MODELS, []
         with as_gradio_error("comparing models"):
-            visitor = visitor_of(request, None, self.behind_proxy)
-            check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
+            visitor = visitor_of(request, profile, self.studio.identities)
+            await check_comparison(self.studio, file_path(audio), models, fal_key, visitor)
             session = getattr(request, "session_hash", None)
             async for endpoint, event in compare(
                 self.studio, file_path(image), file_path(audio), prompt, models, fal_key, visitor, session
@@ -85,27 +94,27 @@ class CompareHandlers:
 
 def _label(event: object, model: str, wall: float) -> str:
     if isinstance(event, StudioError):
-        return f"**{model}** — ❌ {gradio_error(event, 'comparing').message}"
+        return f"**{model}** — ❌ {plain(sentence(event, 'comparing'))}"
     if isinstance(event, Stopped):
         return f"**{model}** — {wording.stopped(event)}"
     if isinstance(event, Working):
         return f"**{model}** — ⏳ {event.progress.stage} · {wall:.0f} s" + (
-            f" · `{event.progress.request_id}`" if event.progress.request_id else ""
+            f" · {code(event.progress.request_id)}" if event.progress.request_id else ""
         )
     if isinstance(event, Done | Reused):
         run, how = event.run, "re-used, nothing spent" if isinstance(event, Reused) else f"{wall:.0f} s"
         billed = estimate(run.seconds, 0.0).billed_seconds
         return (
             f"**{model}** — ✅ {run.seconds:.1f} s (billed ≈ {billed} s) · {format_dollars(run.cost)} · {how}"
-            f" · `{run.request_id}`"
+            f" · {code(run.request_id)}"
         )
     return f"**{model}** — ⏳ checking"
 
 
-def compare_panel(studio: Studio, behind_proxy: bool, inputs: dict[str, Any]) -> None:
+def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
     """Inside the current Blocks: the panel and its events. `inputs`: image, audio, prompt, fal_key, history,
     history_list, remember_choices (a function that lists the history)."""
-    handlers = CompareHandlers(studio, behind_proxy)
+    handlers = CompareHandlers(studio)
     paid = [(m.label, m.endpoint) for m in studio.settings.models if studio.backends[m.endpoint].paid]
     with gr.Accordion("⚖️ Compare models side by side", open=False, elem_id="compare_panel"):
         models = gr.CheckboxGroup(

@@ -12,9 +12,10 @@ from typing import Any
 import gradio as gr
 
 from components.errors import StudioError
-from components.events import Accepted, Checking, Event, Reused, Stopped, Working
-from components.identity import Visitor, identify
+from components.events import Accepted, Checking, Event, Reused, Speaking, Stopped, Working
+from components.spending.identity import Identities, Visitor
 from components.web import wording
+from components.web.escape import html_text
 
 log = logging.getLogger("kling_studio")
 
@@ -22,12 +23,17 @@ UNEXPECTED = "Something went wrong inside the app. Your inputs are untouched —
 
 
 def gradio_error(exc: Exception, doing: str) -> gr.Error:
+    """A toast: Gradio renders its message as HTML, so the sentence's own `<`, `>`, `&` (fal's text) stay text."""
+    return gr.Error(html_text(sentence(exc, doing)), print_exception=False)
+
+
+def sentence(exc: Exception, doing: str) -> str:
     """StudioError → its own sentence; anything else → a generic one, logged by type and where it
     was raised — never its message or values (it may hold an HTTP request with the key in its headers)."""
     if isinstance(exc, StudioError):
-        return gr.Error(str(exc), print_exception=False)
+        return str(exc)
     log.error("unexpected %s while %s, at %s", type(exc).__name__, doing, where(exc))
-    return gr.Error(UNEXPECTED, print_exception=False)
+    return UNEXPECTED
 
 
 def where(exc: BaseException) -> str:
@@ -51,13 +57,13 @@ def file_path(payload: Any) -> str | None:
     return payload or None
 
 
-def visitor_of(request: gr.Request | None, profile: gr.OAuthProfile | None, behind_proxy: bool) -> Visitor:
-    """Who is calling, for the owner's budget: the signed-in account, else the address (see identity.py)."""
+def visitor_of(request: gr.Request | None, profile: gr.OAuthProfile | None, identities: Identities) -> Visitor:
+    """Who is calling: the signed-in account, else the connection's address by the one rule in identity.py."""
     username = getattr(profile, "username", None) if profile is not None else None
     client = getattr(request, "client", None)
     headers = getattr(request, "headers", None) or {}
     forwarded = headers.get("x-forwarded-for") if hasattr(headers, "get") else None
-    return identify(username, getattr(client, "host", None), forwarded, behind_proxy)
+    return identities.visitor(username, getattr(client, "host", None), forwarded)
 
 
 def session_of(request: gr.Request | None) -> str | None:
@@ -68,6 +74,8 @@ def page_update(event: Event) -> tuple[Any, str, Any]:
     """(video, status, run record) for one studio event."""
     if isinstance(event, Checking):
         return None, wording.checking(event.model.label), gr.skip()
+    if isinstance(event, Speaking):
+        return gr.skip(), wording.speaking(), gr.skip()
     if isinstance(event, Working):
         return gr.skip(), wording.describe_progress(event), gr.skip()
     if isinstance(event, Accepted):  # into the browser's history at once: a reload must not lose it
@@ -77,3 +85,15 @@ def page_update(event: Event) -> tuple[Any, str, Any]:
     if isinstance(event, Reused):
         return str(event.video), wording.reused(event.run), event.run.entry()
     return str(event.video), wording.describe_done(event), event.run.entry()
+
+
+def report(progress: Any, event: Event) -> None:
+    """Progress for API and MCP callers (an agent's progress notifications): the stage, how far against the
+    model's usual time, and the request ids from the moment fal has the job, so a dropped call loses nothing."""
+    working = event.working if isinstance(event, Accepted) else event
+    if not isinstance(working, Working):
+        return
+    ids = ", ".join(working.progress.request_ids)
+    percent = min(99, int(100 * working.elapsed / max(working.model.typical_seconds, 1)))
+    desc = f"{working.progress.stage}" + (f" · request id {ids}" if ids else "")
+    progress((percent, 100), desc=desc)

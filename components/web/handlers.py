@@ -1,10 +1,8 @@
 """The page's event handlers: Gradio payloads into `Studio` calls, studio events into component updates.
 
-Handlers take Gradio's raw file payloads (the events use `preprocess=False`),
-so a file Gradio itself cannot decode still reaches the studio's checks and gets
-a sentence instead of Gradio's generic error. Every `StudioError` becomes a
-`gr.Error` here (see `edge.py`) and nowhere else. The docstrings of the three
-public handlers are what MCP clients (agents) read: they describe the tool.
+Handlers take Gradio's raw file payloads (`preprocess=False`), so a file Gradio cannot decode still gets
+the studio's sentence. Every `StudioError` becomes a `gr.Error` here (see `edge.py`) and nowhere else.
+The public handlers' docstrings are what MCP clients (agents) read: they describe the tool.
 """
 
 from __future__ import annotations
@@ -17,17 +15,17 @@ from typing import Any
 import gradio as gr
 
 from components.errors import InputRejected
-from components.runs import from_entry, pending_runs, remember
+from components.history.runs import from_entry, pending_runs, remember, run_labels
+from components.speech.voices import Script
 from components.studio import Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, file_path, gradio_error, page_update, session_of, visitor_of
+from components.web.edge import as_gradio_error, file_path, page_update, report, sentence, session_of, visitor_of
+from components.web.escape import code
 
 
 @dataclass(frozen=True)
 class Handlers:
     studio: Studio = field(repr=False)
-    # On a Space the visitor's address is the first X-Forwarded-For hop (Hugging Face's proxy sets it).
-    behind_proxy: bool = False
 
     async def estimate_cost(self, audio: Any, model: str) -> str:
         """Estimate what a talking-avatar video will cost before making it. Free; nothing is sent to fal.
@@ -60,14 +58,14 @@ class Handlers:
         missing = preflight.missing(file_path(image), file_path(audio), model, fal_key)
         if missing:
             return wording.readiness(missing, None)
-        spending = self.studio.spending_check(visitor_of(request, profile, self.behind_proxy), model, fal_key)
+        spending = self.studio.spending_check(visitor_of(request, profile, self.studio.identities), model, fal_key)
         paths = (file_path(image), file_path(audio))
         problem = await preflight.problem(*paths, prompt, model, bool(skip_face_check), spending)
         return wording.readiness(missing, problem)
 
     def allowance(self, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
         """What is left today on the app's key for this visitor."""
-        return wording.allowance(self.studio.allowance(visitor_of(request, profile, self.behind_proxy)))
+        return wording.allowance(self.studio.allowance(visitor_of(request, profile, self.studio.identities)))
 
     async def generate(
         self,
@@ -82,6 +80,7 @@ class Handlers:
         script: str = "",
         voice: str = "",
         skip_face_check: bool = False,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's own idiom: it injects the tracker
     ) -> AsyncIterator[tuple[Any, str, Any]]:
         """Make a talking-avatar video: the portrait lip-syncs to the voice clip. Takes minutes on Kling.
 
@@ -105,13 +104,9 @@ class Handlers:
             and the run's record (model, seconds, cost, request id, file name).
         """
         try:
-            visitor, voice_clip = visitor_of(request, profile, self.behind_proxy), file_path(audio)
-            if not voice_clip and (script or "").strip():  # Generate straight from a typed script
-                yield gr.skip(), wording.speaking(), gr.skip()
-                spoken = await self.studio.voices.speak(
-                    script, voice, self.studio.visitor_key(fal_key), visitor, self.studio.settings.model(model)
-                )
-                voice_clip = str(spoken.path)
+            visitor, voice_clip = visitor_of(request, profile, self.studio.identities), file_path(audio)
+            # Generate straight from a typed script: the voice and the video are paid for as one request.
+            typed = Script(script, voice) if not voice_clip and (script or "").strip() else None
             events = self.studio.generate(
                 file_path(image),
                 voice_clip,
@@ -122,32 +117,37 @@ class Handlers:
                 bool(new_take),
                 session_of(request),
                 bool(skip_face_check),
+                typed,
             )
             async with contextlib.aclosing(events):
                 async for event in events:
+                    report(progress, event)
                     yield page_update(event)
         except Exception as exc:
-            error = gradio_error(exc, "generating")
-            yield gr.skip(), wording.failed(error.message), gr.skip()
+            said = sentence(exc, "generating")
+            yield gr.skip(), wording.failed(said), gr.skip()
             # Said once on the page (the status line); API and MCP callers still receive it as the call's error.
-            raise gr.Error(error.message, visible=False, print_exception=False) from None
+            raise gr.Error(said, visible=False, print_exception=False) from None
 
     async def stop(self, fal_key: str, request: gr.Request) -> str:
         """Stop this page's job; the message says what that means at the stage it was in."""
         with as_gradio_error("stopping a job"):
             return wording.stopped(await self.studio.stop(session_of(request), fal_key))
 
-    async def resume(self, history: list | None, fal_key: str) -> AsyncIterator[tuple[Any, str, Any]]:
+    async def resume(
+        self, history: list | None, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> AsyncIterator[tuple[Any, str, Any]]:
         """On page load: follow the newest run still pending at fal (after a reload or a restart) to its video."""
         pending = pending_runs(history)
         if not pending:
             return
+        visitor = visitor_of(request, profile, self.studio.identities)
         try:
-            async with contextlib.aclosing(self.studio.resume(pending[0].entry(), fal_key)) as events:
+            async with contextlib.aclosing(self.studio.resume(pending[0].entry(), fal_key, visitor)) as events:
                 async for event in events:
                     yield page_update(event)
         except Exception as exc:
-            yield gr.skip(), wording.failed(gradio_error(exc, "resuming a job").message), gr.skip()
+            yield gr.skip(), wording.failed(sentence(exc, "resuming a job")), gr.skip()
 
     def remember(self, history: list | None, last_run: dict | None) -> tuple[list, Any]:
         """Append the finished run to the browser's history (only the fields of `Run`: never a key)."""
@@ -157,23 +157,27 @@ class Handlers:
         return updated, self.choices(updated)
 
     def choices(self, history: list | None) -> Any:
-        labels = []
-        for index, entry in enumerate(history or []):
-            try:
-                labels.append((from_entry(entry).label(), index))
-            except InputRejected:
-                continue
-        return gr.update(choices=labels, value=None)
+        return gr.update(choices=run_labels(history), value=None)
 
-    async def reopen(self, history: list | None, index: int | None, fal_key: str) -> tuple[Any, str]:
+    async def reopen(
+        self,
+        history: list | None,
+        index: int | None,
+        fal_key: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
+    ) -> tuple[Any, str]:
         """Show a past video: the local copy if it is still here, else fal's stored result."""
         with as_gradio_error("re-opening a run"):
             if index is None or not history or not 0 <= index < len(history):
                 raise InputRejected("Pick a run from your history first.")
-            found = await self.studio.library.reopen(history[index], fal_key)
+            payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
+            found = await self.studio.library.reopen(history[index], payer)
             return str(found.video), wording.reopened(found.run, recovered=found.recovered)
 
-    async def recover(self, request_id: str, model: str, fal_key: str) -> AsyncIterator[tuple[Any, str, Any]]:
+    async def recover(
+        self, request_id: str, model: str, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> AsyncIterator[tuple[Any, str, Any]]:
         """Fetch a finished fal job's video again by its request id. Free: nothing is generated or charged.
 
         Args:
@@ -184,11 +188,12 @@ class Handlers:
         Returns:
             The MP4 video, a Markdown status with its length and cost, and the run's record.
         """
-        yield None, f"⏳ Recovering `{(request_id or '').strip()}` from fal…", gr.skip()  # nothing stale stays
+        yield None, f"⏳ Recovering {code((request_id or '').strip())} from fal…", gr.skip()  # nothing stale stays
         try:
-            found = await self.studio.library.recover(request_id, model, fal_key)
+            payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
+            found = await self.studio.library.recover(request_id, model, payer)
         except Exception as exc:
-            error = gradio_error(exc, "recovering a result")
-            yield None, wording.failed(error.message), gr.skip()
-            raise gr.Error(error.message, visible=False, print_exception=False) from None
+            said = sentence(exc, "recovering a result")
+            yield None, wording.failed(said), gr.skip()
+            raise gr.Error(said, visible=False, print_exception=False) from None
         yield str(found.video), wording.reopened(found.run, recovered=True), found.run.entry()

@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from components.studio import Studio
+from components.web.agent_api import agent_api
 from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
@@ -27,14 +28,13 @@ def build_page(
     studio: Studio,
     server_has_key: bool,
     history_secret: str,
-    behind_proxy: bool = False,
     login_offered: bool = False,
     delete_cache: tuple[int, int] | None = None,
 ) -> gr.Blocks:
     """The whole page. `history_secret` encrypts the runs kept in each visitor's browser;
     `delete_cache` is Gradio's (frequency, age) sweep of its own cache."""
-    settings, handlers = studio.settings, Handlers(studio, behind_proxy=behind_proxy)
-    voice_handlers = VoiceHandlers(studio, behind_proxy=behind_proxy)
+    settings, handlers = studio.settings, Handlers(studio)
+    voice_handlers = VoiceHandlers(studio)
     with gr.Blocks(title="Kling Avatar Studio", delete_cache=delete_cache) as demo:
         gr.Markdown(INTRO)
         if login_offered:
@@ -102,7 +102,6 @@ def build_page(
                         recover = gr.Button("Recover", elem_id="recover", scale=1)
         compare_panel(
             studio,
-            behind_proxy,
             {
                 "image": image,
                 "audio": audio,
@@ -196,5 +195,6 @@ def build_page(
             trigger_mode="always_last",
             **PRIVATE,
         )
+        agent_api(studio)
         speak.click(voice_handlers.speak, inputs=[script, voice, fal_key], outputs=audio, api_name="speak")
     return demo

@@ -8,8 +8,8 @@ from typing import Any
 
 import gradio as gr
 
-from components.pricing import format_price
-from components.settings import Settings
+from components.config.settings import Settings
+from components.spending.pricing import format_price
 
 INTRO = """# 🗣️ Kling Avatar Studio
 Give a **portrait** and a **voice clip**, check the price, press **Generate**: a talking-avatar video by

@@ -15,14 +15,13 @@ from components.web.edge import as_gradio_error, visitor_of
 @dataclass(frozen=True)
 class VoiceHandlers:
     studio: Studio = field(repr=False)
-    behind_proxy: bool = False
 
     async def speak(
         self, text: str, voice: str, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
     ) -> Any:
         """Turn a typed script into a voice clip, to use as the audio of generate (over 60 s, a narration in
         parts). Checked first: a script that is empty, too long for the voice, or longer than 300 s once
-        spoken is refused and costs nothing.
+        spoken is refused and costs nothing. The offline voice is free but counts toward a per-minute limit.
 
         Args:
             text: The script to speak, in plain words.
@@ -32,13 +31,12 @@ class VoiceHandlers:
             fal_key: Your own fal.ai key for a fal voice (used for this call only); empty to use the app's key.
 
         Returns:
-            The spoken audio file (WAV or MP3).
+            The spoken audio file (MP3).
         """
         with as_gradio_error("speaking a script"):
-            visitor = visitor_of(request, profile, self.behind_proxy)
+            payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
             model = self.studio.settings.model(self.studio.settings.default_model)
-            key = self.studio.visitor_key(fal_key)
-            return str((await self.studio.voices.speak(text, voice, key, visitor, model)).path)
+            return str((await self.studio.voices.speak(text, voice, payer, model)).path)
 
     def estimate_script(self, text: str, voice: str, model: str) -> str:
         """The script's cost and the video's estimate from its spoken length, as one total."""

@@ -1,4 +1,6 @@
-"""What the page says: the estimate, progress, results and refusals, as Markdown."""
+"""What the page says: the estimate, progress, results and refusals, as Markdown.
+
+Whatever comes from elsewhere (fal's logs, errors and request ids) goes in through escape.py."""
 
 from __future__ import annotations
 
@@ -6,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 from components.backends.base import PartStatus
 from components.events import Allowance, Done, Stopped, Working
-from components.jobs import Quote
-from components.pricing import format_dollars
-from components.runs import Run
+from components.history.runs import Run
+from components.inputs.jobs import Quote
+from components.spending.pricing import format_dollars
+from components.web.escape import code, code_block, plain
 
 _STAGE_TITLES = {
     "waiting": "Waiting for a free slot on this app…",
@@ -51,9 +54,9 @@ def describe_progress(working: Working) -> str:
     if progress.parts:
         lines.append("\n".join(_part_line(part, len(progress.parts)) for part in progress.parts))
     if progress.request_id:
-        lines.append(f"Request id: `{progress.request_id}` — fal has the job; it will finish even if you leave.")
+        lines.append(f"Request id: {code(progress.request_id)} — fal has the job; it will finish even if you leave.")
     if progress.logs:
-        lines.append("```\n" + "\n".join(progress.logs) + "\n```")
+        lines.append(code_block(progress.logs))
     return "\n\n".join(lines)
 
 
@@ -61,7 +64,7 @@ def _part_line(part: PartStatus, count: int) -> str:
     stage = _PART_STAGES.get(part.stage, part.stage)
     if part.stage == "queued" and part.queue_position is not None:
         stage += f", position {part.queue_position + 1}"
-    ident = f" · `{part.request_id}`" if part.request_id else ""
+    ident = f" · {code(part.request_id)}" if part.request_id else ""
     return f"- Part {part.number} of {count}: {stage}{ident}"
 
 
@@ -90,7 +93,7 @@ def progress_bar(elapsed: float, typical: float, width: int = 16) -> str:
 
 def stopped(outcome: Stopped) -> str:
     """Only what is true at the stage Stop was pressed."""
-    ident = f" (request id `{outcome.request_id}`)" if outcome.request_id else ""
+    ident = f" (request id {code(outcome.request_id)})" if outcome.request_id else ""
     if outcome.stage == "finished":
         return "⏹️ **Nothing to stop.** No job of this page is running."
     if outcome.stage == "submitting":
@@ -121,15 +124,15 @@ def describe_done(done: Done) -> str:
     if done.note:
         lines.append(done.note)
     if run.parts:
-        lines.append("Request ids: " + ", ".join(f"`{part}`" for part in run.parts))
+        lines.append("Request ids: " + ", ".join(code(part) for part in run.parts))
     elif run.request_id:
-        lines.append(f"Request id: `{run.request_id}`")
+        lines.append(f"Request id: {code(run.request_id)}")
     return "\n\n".join(lines)
 
 
 def reused(run: Run) -> str:
     when = run.finished_at[11:16]
-    ident = f" (request id `{run.request_id}`)" if run.request_id else ""
+    ident = f" (request id {code(run.request_id)})" if run.request_id else ""
     return (
         f"♻️ **Re-used an earlier video.** Same portrait, voice, prompt and model as the run at {when} UTC{ident} — "
         "nothing was spent this time."
@@ -142,7 +145,7 @@ def reopened(run: Run, recovered: bool) -> str:
         if recovered
         else "Re-opened from your history."
     )
-    ident = f" Request id: `{run.request_id}`." if run.request_id else ""
+    ident = f" Request id: {code(run.request_id)}." if run.request_id else ""
     return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_dollars(run.cost)}.{ident}"
 
 
@@ -162,4 +165,5 @@ def allowance(left: Allowance) -> str:
 
 
 def failed(message: str) -> str:
-    return f"❌ **Not generated.** {message}"
+    """`message` may quote fal (its error detail): shown as text, whatever it holds."""
+    return f"❌ **Not generated.** {plain(message)}"

@@ -1,8 +1,8 @@
 """`python app.py`, with the real fal_client pointed at the benchmark's fake fal (BENCH_FAL_URL).
 
-The benchmark sends many owner-key jobs from one address at once, which the shipped caps in
-space.yaml (one job per visitor at once, $50 a day) would refuse: it runs on a copy whose
-budget and owner pool are wide open, and on an empty ledger of its own.
+The benchmark sends many owner-key jobs and uploads from one address at once, which the shipped caps
+in space.yaml (one job per visitor at once, $50 a day, 20 free actions a minute) would refuse: it runs
+on a copy whose budget, free-work limit and owner pool are wide open, and on an empty ledger of its own.
 """
 
 import os
@@ -29,6 +29,7 @@ scratch = Path(tempfile.mkdtemp(prefix="bench-app-"))
 settings = yaml.safe_load((ROOT / "space.yaml").read_text())
 settings["budget"].update(OPEN_BUDGET)
 settings["jobs"]["max_concurrent_owner"] = 100
+settings["limits"]["free_per_visitor_per_minute"] = 1_000_000  # every bench visitor calls from 127.0.0.1
 (scratch / "space.yaml").write_text(yaml.safe_dump(settings))
 os.environ.setdefault("KLING_STUDIO_SETTINGS", str(scratch / "space.yaml"))
 os.environ.setdefault("KLING_STUDIO_DATA", str(scratch / "data"))

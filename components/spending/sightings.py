@@ -1,0 +1,44 @@
+"""Which request ids this app showed to which payer: the only proof a caller may follow a job again.
+
+Kept in the ledger's SQLite file (so it survives restarts); a payer is `owner:<visitor>` or a key's digest.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS sightings (request_id TEXT, payer TEXT, PRIMARY KEY (request_id, payer))"
+
+
+class Sightings:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with self._db() as db:
+            db.execute(_SCHEMA)
+
+    def seen(self, payer: str, request_ids: list[str]) -> None:
+        """The payer was shown these request ids: theirs to follow, open and recover again."""
+        with self._db() as db:
+            db.executemany("INSERT OR IGNORE INTO sightings VALUES (?, ?)", [(rid, payer) for rid in request_ids])
+
+    def visible_to(self, payer: str, request_ids: list[str]) -> bool:
+        """Whether every one of these request ids was shown to this payer by this app."""
+        wanted = sorted(set(request_ids))
+        marks = ",".join("?" * len(wanted))
+        with self._db() as db:
+            query = f"SELECT COUNT(*) FROM sightings WHERE payer = ? AND request_id IN ({marks})"
+            (found,) = db.execute(query, (payer, *wanted)).fetchone()
+        return bool(wanted) and found == len(wanted)
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """Each call opens its own connection (like the ledger), commits on success and closes."""
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
