@@ -44,6 +44,11 @@ def call_json(app_url: str, name: str, arguments: dict[str, Any], source: str | 
     return json.loads(" ".join(texts))
 
 
+def call_json_parts(app_url: str, name: str, arguments: dict[str, Any], progress=None) -> list[str]:
+    """Call any tool with a progress callback (so Gradio streams progress notifications); the texts it returned."""
+    return asyncio.run(asyncio.wait_for(_call_from(app_url + MCP_PATH, name, arguments, None, progress), 180))
+
+
 def read_resource(app_url: str, uri: str) -> str:
     async def read() -> str:
         async with streamable_http_client(app_url + MCP_PATH) as (r, w, _), ClientSession(r, w) as session:

@@ -14,7 +14,7 @@ from gradio_client import Client, handle_file
 
 from components.config.catalog import SCHEMAS
 from tests.fakes.media import tone_wav
-from tests.helpers import PRO, SERVER_KEY, UNLIMITED, VISITOR_KEY, fast_settings, running_app
+from tests.helpers import PREVIEW, PRO, SERVER_KEY, UNLIMITED, VISITOR_KEY, fast_settings, running_app
 from tests.mcp_client import call_json, call_tool, list_tools, read_resource
 
 AGENT_A, AGENT_B = "127.0.0.1", "127.0.0.2"
@@ -122,3 +122,13 @@ def test_a_visitors_key_may_travel_as_a_header_and_is_never_echoed(fal, media, t
             api_name="/start_generation",
         )
     assert [job.key for job in fal.submits()] == [VISITOR_KEY] and VISITOR_KEY not in answer
+
+
+def test_an_agent_can_start_from_a_typed_script_alone(studio, fal, media):
+    image = data_url(media / "face.png", "image/png")
+    arguments = {"image": image, "script": "Hello there, I was typed by an agent.", "model": PREVIEW}
+    done = call_json(studio, "start_generation", arguments)
+    jsonschema.validate(done, SCHEMAS["start_generation"])
+    assert done["state"] == "done" and done["cost"] == 0 and done["video_url"].endswith(".mp4") and fal.seen == []
+    assert call_json(studio, "job_result", {"job_id": done["job_id"]})["video_url"] == done["video_url"]
+    assert "audio" not in list_tools(studio)["start_generation"].inputSchema.get("required", [])

@@ -101,6 +101,7 @@ def in_part_order(fal, request_ids: list[str]) -> list[str]:
 
 def test_a_150_second_narration_becomes_one_video_from_three_parts(client, fal, narration):
     video, status, record = generate(client, narration)
+    record = json.loads(record)  # the run record is one JSON document
     jobs = list(fal.jobs.values())
     assert len(jobs) == 3 and all(sent_audio_seconds(fal, job) <= 60 for job in jobs)
     assert abs(sum(sent_audio_seconds(fal, job) for job in jobs) - 150) < 0.3
@@ -115,6 +116,7 @@ def test_a_150_second_narration_becomes_one_video_from_three_parts(client, fal, 
 def test_a_part_that_fal_fails_is_sent_again_alone(client, fal, narration):
     fal.faults["fail_job_number"] = 2
     video, status, record = generate(client, narration)
+    record = json.loads(record)  # the run record is one JSON document
     jobs = list(fal.jobs.values())
     assert len(jobs) == 4  # three parts, and part 2 once more: parts 1 and 3 are not paid again
     failed, again = jobs[1], jobs[3]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import signal
 import sqlite3
 import subprocess
@@ -233,6 +234,7 @@ def test_a_killed_app_restarted_joins_the_narration_and_recover_by_a_part_return
         joined = _wait_for(videos / f"narration-{narration_id}.mp4", seconds=90)  # the server joined it alone
         other_part = next(part for part in parts if part != narration_id)
         video, status, record = Client(url, verbose=False).predict(other_part, STANDARD, "", api_name="/recover")
+        record = json.loads(record)  # the run record is one JSON document
     with sqlite3.connect(data / "ledger.sqlite3") as db:
         settled = db.execute("SELECT SUM(actual_dollars) FROM jobs WHERE state = 'settled'").fetchone()[0]
     db.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from gradio_client import Client, handle_file
@@ -18,7 +19,9 @@ KOKORO = "fal-ai/kokoro/american-english:af_heart"
 
 
 def speak(client: Client, text: str, voice: str) -> str:
-    return client.predict(text, voice, "", api_name="/speak")
+    clip, said = client.predict(text, voice, "", api_name="/speak")
+    assert f"Spoken: {probe_seconds(clip):.1f} s" in said  # its length, and its cost, come back with it
+    return clip
 
 
 def generate(client: Client, media, audio: str | None, script: str = "", voice: str = "espeak:en-us") -> tuple:
@@ -35,11 +38,14 @@ def test_an_offline_voice_is_spoken_estimated_and_animated(client, fal, media):
     estimate = client.predict(handle_file(spoken), PRO, api_name="/estimate_cost")
     assert f"{seconds:.1f} s, billed as" in estimate
     video, status, record = generate(client, media, spoken)
+    record = json.loads(record)  # the run record is one JSON document
     assert abs(probe_seconds(video) - seconds) < 0.3 and "Done" in status and record["request_id"]
 
 
 def test_a_fal_voice_is_spoken_on_fal_and_its_audio_goes_into_the_video(client, fal, media):
-    spoken = speak(client, SCRIPT, KOKORO)
+    clip, said = client.predict(SCRIPT, KOKORO, "", api_name="/speak")
+    assert f"the voice cost ${len(SCRIPT) * 0.02 / 1000:.2f}" in said
+    spoken = clip
     endpoints = [job.endpoint for job in fal.submits()]
     assert endpoints == ["fal-ai/kokoro/american-english"] and fal.submits()[0].arguments["voice"] == "af_heart"
     assert 4 < probe_seconds(spoken) < 12
@@ -81,6 +87,8 @@ def test_the_page_shows_one_total_for_a_script_and_speak_fills_the_voice(studio,
         assert "Voice: Free" in page.inner_text("#script_estimate")
         page.click("#speak")
         page.wait_for_function("document.querySelector('#estimate').innerText.includes('billed as')", timeout=20000)
+        said = page.inner_text("#script_estimate")
+        assert "Spoken:" in said and "the voice cost free" in said
         screenshot(page, "script-spoken")
     assert fal.seen == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import traceback
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import gradio as gr
 
 from components.errors import StudioError
 from components.events import Accepted, Checking, Event, Reused, Speaking, Stopped, Working
+from components.history.runs import Run
 from components.spending.identity import Identities, Visitor
 from components.web import wording
 from components.web.escape import html_text
@@ -79,12 +81,12 @@ def page_update(event: Event) -> tuple[Any, str, Any]:
     if isinstance(event, Working):
         return gr.skip(), wording.describe_progress(event), gr.skip()
     if isinstance(event, Accepted):  # into the browser's history at once: a reload must not lose it
-        return gr.skip(), wording.describe_progress(event.working), event.run.entry()
+        return gr.skip(), wording.describe_progress(event.working), record_json(event.run)
     if isinstance(event, Stopped):
         return gr.skip(), wording.stopped(event), gr.skip()
     if isinstance(event, Reused):
-        return str(event.video), wording.reused(event.run), event.run.entry()
-    return str(event.video), wording.describe_done(event), event.run.entry()
+        return str(event.video), wording.reused(event.run), record_json(event.run)
+    return str(event.video), wording.describe_done(event), record_json(event.run)
 
 
 def report(progress: Any, event: Event) -> None:
@@ -97,3 +99,9 @@ def report(progress: Any, event: Event) -> None:
     percent = min(99, int(100 * working.elapsed / max(working.model.typical_seconds, 1)))
     desc = f"{working.progress.stage}" + (f" · request id {ids}" if ids else "")
     progress((percent, 100), desc=desc)
+
+
+def record_json(run: Run) -> str:
+    """The run record as one JSON document (API and MCP callers parse it), dollars to the cent."""
+    entry = run.entry()
+    return json.dumps(entry | {"cost": round(run.cost, 2), "seconds": round(run.seconds, 2)})

@@ -14,17 +14,24 @@ from typing import Any
 
 import gradio as gr
 
-from components.errors import InputRejected
-from components.history.runs import from_entry, pending_runs, remember, run_labels
+from components.history.runs import pending_runs
 from components.speech.voices import Script
 from components.studio import Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, file_path, page_update, report, sentence, session_of, visitor_of
-from components.web.escape import code
+from components.web.edge import (
+    as_gradio_error,
+    file_path,
+    page_update,
+    report,
+    sentence,
+    session_of,
+    visitor_of,
+)
+from components.web.history_handlers import HistoryHandlers
 
 
 @dataclass(frozen=True)
-class Handlers:
+class Handlers(HistoryHandlers):
     studio: Studio = field(repr=False)
 
     async def estimate_cost(self, audio: Any, model: str) -> str:
@@ -148,52 +155,3 @@ class Handlers:
                     yield page_update(event)
         except Exception as exc:
             yield gr.skip(), wording.failed(sentence(exc, "resuming a job")), gr.skip()
-
-    def remember(self, history: list | None, last_run: dict | None) -> tuple[list, Any]:
-        """Append the finished run to the browser's history (only the fields of `Run`: never a key)."""
-        if not last_run:
-            return history or [], self.choices(history)
-        updated = remember(history, from_entry(last_run))
-        return updated, self.choices(updated)
-
-    def choices(self, history: list | None) -> Any:
-        return gr.update(choices=run_labels(history), value=None)
-
-    async def reopen(
-        self,
-        history: list | None,
-        index: int | None,
-        fal_key: str,
-        request: gr.Request,
-        profile: gr.OAuthProfile | None,
-    ) -> tuple[Any, str]:
-        """Show a past video: the local copy if it is still here, else fal's stored result."""
-        with as_gradio_error("re-opening a run"):
-            if index is None or not history or not 0 <= index < len(history):
-                raise InputRejected("Pick a run from your history first.")
-            payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
-            found = await self.studio.library.reopen(history[index], payer)
-            return str(found.video), wording.reopened(found.run, recovered=found.recovered)
-
-    async def recover(
-        self, request_id: str, model: str, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
-    ) -> AsyncIterator[tuple[Any, str, Any]]:
-        """Fetch a finished fal job's video again by its request id. Free: nothing is generated or charged.
-
-        Args:
-            request_id: The fal request id of a finished job (shown when the job was accepted).
-            model: The endpoint the job ran on, e.g. "fal-ai/kling-video/ai-avatar/v2/pro" (tried first; others follow).
-            fal_key: The fal key that ran the job; empty for jobs this app ran on its own key.
-
-        Returns:
-            The MP4 video, a Markdown status with its length and cost, and the run's record.
-        """
-        yield None, f"⏳ Recovering {code((request_id or '').strip())} from fal…", gr.skip()  # nothing stale stays
-        try:
-            payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
-            found = await self.studio.library.recover(request_id, model, payer)
-        except Exception as exc:
-            said = sentence(exc, "recovering a result")
-            yield None, wording.failed(said), gr.skip()
-            raise gr.Error(said, visible=False, print_exception=False) from None
-        yield str(found.video), wording.reopened(found.run, recovered=True), found.run.entry()

@@ -113,7 +113,7 @@ def build_page(
             },
         )
         # The run's record: a component, not a gr.State, so /generate and /recover also work over MCP.
-        last_run = gr.JSON(visible=False, label="Run record")
+        last_run = gr.Textbox(visible=False, label="Run record (JSON)")
 
         # After a recording both .change and .stop_recording fire: .change alone is enough.
         gr.on(
@@ -196,5 +196,5 @@ def build_page(
             **PRIVATE,
         )
         agent_api(studio)
-        speak.click(voice_handlers.speak, inputs=[script, voice, fal_key], outputs=audio, api_name="speak")
+        speak.click(voice_handlers.speak, [script, voice, fal_key], [audio, script_estimate], api_name="speak")
     return demo

@@ -8,6 +8,8 @@ from typing import Any
 import gradio as gr
 
 from components.errors import StudioError
+from components.inputs.audio_probe import probe_header
+from components.spending.pricing import format_dollars
 from components.studio import Studio
 from components.web.edge import as_gradio_error, visitor_of
 
@@ -18,25 +20,27 @@ class VoiceHandlers:
 
     async def speak(
         self, text: str, voice: str, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
-    ) -> Any:
+    ) -> tuple[Any, str]:
         """Turn a typed script into a voice clip, to use as the audio of generate (over 60 s, a narration in
         parts). Checked first: a script that is empty, too long for the voice, or longer than 300 s once
         spoken is refused and costs nothing. The offline voice is free but counts toward a per-minute limit.
 
         Args:
             text: The script to speak, in plain words.
-            voice: A catalog voice: "espeak:en-us" (offline, free, robotic), or a fal voice such as
-                "fal-ai/kokoro/american-english:af_heart" ($0.02 per 1,000 characters) or
-                "fal-ai/elevenlabs/tts/turbo-v2.5:Rachel" ($0.05 per 1,000 characters).
+            voice: A catalog voice id with its price in the catalog tool, e.g. "espeak:en-us" (offline, free).
             fal_key: Your own fal.ai key for a fal voice (used for this call only); empty to use the app's key.
 
         Returns:
-            The spoken audio file (MP3).
+            The spoken audio file (MP3), and a line with its length and what it cost.
         """
         with as_gradio_error("speaking a script"):
             payer = self.studio.payer(visitor_of(request, profile, self.studio.identities), fal_key)
             model = self.studio.settings.model(self.studio.settings.default_model)
-            return str((await self.studio.voices.speak(text, voice, payer, model)).path)
+            spoken = await self.studio.voices.speak(text, voice, payer, model)
+            header = probe_header(spoken.path)
+            length = f"{header.seconds:.1f} s" if header is not None else "ready"
+            cost = format_dollars(spoken.cost) if spoken.cost else "free"
+            return str(spoken.path), f"🔊 Spoken: {length} · the voice cost {cost}. It is in the voice clip now."
 
     def estimate_script(self, text: str, voice: str, model: str) -> str:
         """The script's cost and the video's estimate from its spoken length, as one total."""
