@@ -47,8 +47,7 @@ def yunet_alone(small: Image.Image) -> list[Box]:
 
 
 def app_check(small: Image.Image) -> list[Box]:
-    width, height = small.size
-    return [(x * width, y * height, w * width, h * height) for (x, y, w, h), _kind in faces._look(small)]
+    return [box for box, _kind in faces._look(small)]
 
 
 DETECTORS: dict[str, Detector] = {
