@@ -22,6 +22,7 @@ from components.config.settings import DEFAULT_PATH, Settings, load_settings
 from components.errors import SettingsError
 from components.history.runs import RunCache
 from components.history.storage import DiskBudget, data_folder, ensure_writable, videos_folder
+from components.inputs.yunet import self_check
 from components.spending.free_work import FreeWork
 from components.spending.identity import UVICORN_TRUSTS_NO_PROXY, Identities
 from components.spending.ledger import Ledger
@@ -33,6 +34,8 @@ from components.web.uploads import gradio_cache, kept_by_gradio, upload_limit
 log = logging.getLogger("kling_studio")
 # Uploads larger than this never reach our code (Kling's own limits are far lower).
 MAX_UPLOAD = "50mb"
+# The start-up check of the face detector looks at this photo (one detection, ~20 ms).
+EXAMPLE_FACE = Path(__file__).resolve().parent / "examples" / "astronaut.jpg"
 # Gradio's cache (uploads, and its copy of each file shown): Gradio deletes its files older than 2 h every
 # 15 min; space.yaml's `storage.max_mb` bounds it, the videos and the spoken scripts together (DiskBudget).
 DELETE_CACHE = (900, 7200)
@@ -46,6 +49,7 @@ def build_studio(
     data_dir: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> Studio:
+    self_check(EXAMPLE_FACE)  # before anything else: a face check that quietly finds nothing would refuse everyone
     videos = ensure_writable(output_dir or videos_folder(), "finished videos")
     disk = DiskBudget(settings.storage, videos, cache=gradio_cache())
     disk.sweep()

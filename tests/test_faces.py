@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from components.config.settings import load_settings
 from components.errors import InputRejected
 from components.inputs import faces
+from components.inputs import image as image_module
 from components.inputs.faces import Face, check_portrait, crop_to_aspect, find_faces
-from components.inputs.pixels import grey_copy
 from components.inputs.portrait import prepare_portrait
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -181,15 +181,15 @@ def test_a_12_megapixel_photo_without_a_face_is_still_refused(tmp_path):
         assert note is None and image.size == (2000, 1500)  # upright, as Kling gets it
 
 
-def test_the_same_file_is_looked_at_once(tmp_path, monkeypatch):
-    """The readiness check and Generate check the same portrait: the second check costs no detection."""
-    looked = []
-    monkeypatch.setattr(faces, "grey_copy", lambda *args: looked.append(args) or grey_copy(*args))
-    info = PngImagePlugin.PngInfo()
-    info.add_text("made for", str(tmp_path))  # bytes no other test has checked
-    example("person.png").save(tmp_path / "a.png", pnginfo=info)
-    (tmp_path / "b.png").write_bytes((tmp_path / "a.png").read_bytes())  # another name, the same content
-    first, again, copy = (check_portrait(tmp_path / name, LIMITS) for name in ("a.png", "a.png", "b.png"))
-    assert len(looked) == 1 and first == again == copy and first.chosen is not None
-    example("cat.png").save(tmp_path / "c.png", pnginfo=info)
-    assert check_portrait(tmp_path / "c.png", LIMITS).chosen.kind == "cat" and len(looked) == 2
+def test_the_face_check_looks_at_a_copy_made_from_the_portraits_own_decode(tmp_path, monkeypatch):
+    """One decode, one small copy of it, one look; the file is not opened again for the check."""
+    looked, decodes, reopened = [], [], []
+    real_look, real_load, real_copy_of = faces._look, image_module._load, faces.small_copy_of
+    monkeypatch.setattr(faces, "_look", lambda small: looked.append(small.size) or real_look(small))
+    monkeypatch.setattr(image_module, "_load", lambda *args: decodes.append(1) or real_load(*args))
+    monkeypatch.setattr(faces, "small_copy_of", lambda *args: reopened.append(1) or real_copy_of(*args))
+    for name in ("person.png", "cat.png"):
+        example(name).save(tmp_path / name)
+        (tmp_path / name.replace(".", "-")).mkdir()
+        prepare_portrait(tmp_path / name, LIMITS, tmp_path / name.replace(".", "-"), skip_face_check=False)
+    assert len(looked) == len(decodes) == 2 and reopened == []

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 from PIL import Image, UnidentifiedImageError
 
 from components.errors import InputRejected
-from components.inputs.pixels import SIDEWAYS, fit, flatten, shrink, to_8bit, upright
+from components.inputs.pixels import SIDEWAYS, fit, flatten, shrink, small_copy, to_8bit, upright
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.config.settings import ImageLimits
+    from components.inputs.pixels import Small
 
 _EXIF_ORIENTATION = 0x0112
 _WEB_MODES = {"RGB", "RGBA", "L", "LA", "P"}
@@ -37,9 +38,11 @@ _COSTLY_DECODES = {"WEBP": "WebP", "AVIF": "AVIF"}
 class PreparedImage:
     path: Path
     converted: bool
+    small: Small | None = None  # of what is sent, when asked for: the face check looks at it
 
 
-def prepare_image(path: str | Path, limits: ImageLimits, workdir: Path) -> PreparedImage:
+def prepare_image(path: str | Path, limits: ImageLimits, workdir: Path, small_pixels: int = 0) -> PreparedImage:
+    """The file to send. With `small_pixels`, also a small copy of it, made from this decode (no second one)."""
     path = Path(path)
     size_bytes = path.stat().st_size
     if size_bytes == 0:
@@ -62,9 +65,10 @@ def prepare_image(path: str | Path, limits: ImageLimits, workdir: Path) -> Prepa
             or _has_transparency(image)
         )
         if not needs_conversion:
-            return PreparedImage(_named_copy(path, extension, workdir), converted=False)
-        small = shrink(image, limits.max_side_px_sent)  # first, so every conversion works on the small copy
-    return _convert(upright(small, orientation), limits, workdir)
+            small = small_copy(image, small_pixels) if small_pixels else None
+            return PreparedImage(_named_copy(path, extension, workdir), converted=False, small=small)
+        sent = shrink(image, limits.max_side_px_sent)  # first, so every conversion works on the small copy
+    return _convert(upright(sent, orientation), limits, workdir, small_pixels)
 
 
 def _open(path: Path, limits: ImageLimits) -> Image.Image:
@@ -124,14 +128,15 @@ def check_geometry(width: int, height: int, limits: ImageLimits) -> None:
         )
 
 
-def _convert(image: Image.Image, limits: ImageLimits, workdir: Path) -> PreparedImage:
+def _convert(image: Image.Image, limits: ImageLimits, workdir: Path, small_pixels: int) -> PreparedImage:
     target = workdir / "portrait.jpg"
-    flatten(to_8bit(image)).save(target, format="JPEG", quality=92)
+    sent = flatten(to_8bit(image))
+    sent.save(target, format="JPEG", quality=92)
     if target.stat().st_size > limits.max_bytes:
         raise InputRejected(
             f"The image is too large even after compression. The limit is {limits.max_bytes / 1e6:g} MB."
         )
-    return PreparedImage(target, converted=True)
+    return PreparedImage(target, converted=True, small=small_copy(sent, small_pixels) if small_pixels else None)
 
 
 def _has_transparency(image: Image.Image) -> bool:

@@ -2,13 +2,14 @@
 
 At the pixel limit a full-size RGBA image is 160 MB; Pillow's own resize of it would first
 make a second, premultiplied full-size copy. Here the full size is box-averaged a band at a
-time, and the full-size image is freed as soon as a smaller copy replaces it. For the face check's
-small grey copy a JPEG decodes small in the first place (its luma only, at 1/2–1/8 scale).
+time, and the full-size image is freed as soon as a smaller copy replaces it. The face check's small
+copy is made from the decode the portrait needs anyway; from a file, a JPEG decodes small (1/2–1/8 scale).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -104,28 +105,34 @@ def to_8bit(image: Image.Image) -> Image.Image:
     return image
 
 
-def to_grey(image: Image.Image) -> Image.Image:
-    """8-bit greyscale, transparency on white (as Kling gets it)."""
-    image = to_8bit(image)
-    return image if image.mode == "L" and "transparency" not in image.info else flatten(image).convert("L")
+@dataclass(frozen=True)
+class Small:
+    """A small upright 8-bit RGB copy of a picture, transparency on white (as Kling gets it), and the
+    picture's own upright size: what the face check looks at."""
+
+    image: Image.Image
+    size: tuple[int, int]
 
 
-def grey_copy(path: Path, max_pixels: int) -> tuple[Image.Image, float, tuple[int, int]]:
-    """An upright 8-bit grey copy of at most `max_pixels` (box-averaged), its scale, and the upright full size.
+def small_copy(image: Image.Image, max_pixels: int) -> Small:
+    """Of an upright decoded picture, at most `max_pixels` (box-averaged): a few ms beside its decode."""
+    scale = min(1.0, math.sqrt(max_pixels / (image.width * image.height)))
+    size = max(1, round(image.width * scale)), max(1, round(image.height * scale))
+    coloured = image if image.mode in {"RGB", "L"} else flatten(to_8bit(image))  # palettes and alpha first
+    small = coloured.resize(size, Image.Resampling.BOX, reducing_gap=2.0) if size != image.size else coloured
+    return Small(small.convert("RGB"), image.size)  # convert copies: the caller may close `image`
 
-    A JPEG decodes its luma only, at 1/2, 1/4 or 1/8 scale where that is still as large (libjpeg's DCT scaling).
-    """
+
+def small_copy_of(path: Path, max_pixels: int) -> Small:
+    """Of a file, upright; a JPEG decodes at 1/2, 1/4 or 1/8 scale where that is still as large (libjpeg)."""
     with Image.open(path) as opened:
         orientation = opened.getexif().get(_EXIF_ORIENTATION, 1)
         width, height = opened.size
         scale = min(1.0, math.sqrt(max_pixels / (width * height)))
-        size = max(1, round(width * scale)), max(1, round(height * scale))
         if opened.format == "JPEG":
-            opened.draft("L", size)
-        small = to_grey(opened)
-        small = small.resize(size, Image.Resampling.BOX) if small.size != size else small.copy()
-    full = (height, width) if orientation in SIDEWAYS else (width, height)
-    return upright(small, orientation), scale, full
+            opened.draft("RGB", (round(width * scale), round(height * scale)))
+        small = small_copy(opened, max_pixels).image
+    return Small(upright(small, orientation), (height, width) if orientation in SIDEWAYS else (width, height))
 
 
 def crop_around(

@@ -2,8 +2,9 @@
 
 A portrait outside the aspect limits with a face in it is cropped around the (largest) face
 instead of refused. No face: refused with the detector's sentence unless the visitor chose to
-go ahead anyway (Haar cascades miss stylised faces), since Kling would refuse it only after
-minutes in the queue.
+go ahead anyway (the detectors can miss stylised faces), since Kling would refuse it only after
+minutes in the queue. The face check looks at a small copy made from the decode the portrait
+needs anyway; the checked-inputs cache keeps the result by content, so nothing is looked at twice.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PIL import Image
 
 from components.errors import InputRejected
 from components.inputs.faces import check_portrait
+from components.inputs.haar import WORK_PIXELS
 from components.inputs.image import check_geometry, prepare_image
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
@@ -49,8 +51,8 @@ def prepare_portrait(
 def examine_portrait(path: str | Path, limits: ImageLimits, workdir: Path) -> Portrait:
     """Prepared and checked for a face; refuses only what no choice of the visitor's could send."""
     any_aspect = dataclasses.replace(limits, min_aspect=1e-6, max_aspect=1e6)
-    prepared = prepare_image(path, any_aspect, workdir)
-    check = check_portrait(prepared.path, limits)
+    prepared = prepare_image(path, any_aspect, workdir, WORK_PIXELS)  # the face check's copy from this decode
+    check = check_portrait(prepared.path, limits, small=prepared.small)
     if check.cropped is not None:
         target = workdir / "portrait-cropped.jpg"
         check.cropped.convert("RGB").save(target, format="JPEG", quality=92)
