@@ -46,6 +46,7 @@ def bare_call(url: str, image: Path, audio: Path, prompt: str) -> str:
         "",
         None,
         False,  # skip_face_check
+        "",  # options
     ]
     event_id = httpx.post(f"{url}gradio_api/call/generate", json={"data": data}, timeout=30).json()["event_id"]
     return httpx.get(f"{url}gradio_api/call/generate/{event_id}", timeout=180).text

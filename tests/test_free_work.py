@@ -135,7 +135,7 @@ def test_a_local_preview_is_free_work_too(limited, media):
         visitor.predict(f"Voice {number}.", "espeak:en-us", "", api_name="/speak")
     response = httpx.post(
         url + "gradio_api/call/generate",
-        json={"data": [*files, ".", PREVIEW, "", False, "", "espeak:en-us", False]},
+        json={"data": [*files, ".", PREVIEW, "", False, "", "espeak:en-us", False, ""]},  # the last: options
         headers={"X-Forwarded-For": address},
     )
     events = httpx.get(url + f"gradio_api/call/generate/{response.json()['event_id']}", timeout=60).text
