@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,11 +48,13 @@ def served(script: str, **env: str) -> Iterator[tuple[subprocess.Popen, str, flo
     """Run a Gradio app script; yield (process, base URL, seconds until the first page was served)."""
     port = free_port()
     started = time.monotonic()
+    # The app's own log (its warnings and "unexpected … at file:line" lines) is kept for a bench's reader.
+    log = open(Path(tempfile.gettempdir()) / f"bench-app-{port}.log", "w")  # noqa: SIM115 - closed with the app
     proc = subprocess.Popen(
         [sys.executable, script],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, **QUIET_ENV, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), **env},
     )
     url = f"http://127.0.0.1:{port}/"
@@ -60,6 +63,7 @@ def served(script: str, **env: str) -> Iterator[tuple[subprocess.Popen, str, flo
     finally:
         proc.kill()
         proc.wait()
+        log.close()
 
 
 def _first_page(url: str, started: float, proc: subprocess.Popen) -> float:

@@ -75,7 +75,11 @@ def children_lines(real: children.Load, small: children.Load, small_inputs: str)
     traced = ", ".join(real.traced) if real.traced is not None else "strace not installed"
     hot, share = real.hottest
     ratio = real.at_once_wall / real.single_wall
-    failed = f"; **{real.failed} generation(s) ended in the app's generic error**" if real.failed else ""
+    failed = (
+        f"; **{real.failed} generation(s) ended in an error from the app (its log: <tmp>/bench-app-<port>.log)**"
+        if real.failed
+        else ""
+    )
     return [
         Line(
             "App CPU per generation, child processes included, a new visitor each (page load, uploads to the "
@@ -110,7 +114,7 @@ def crowd_lines(result: crowd.Crowd) -> list[Line]:
         f"{result.queued_in_app} events waiting in Gradio's queue as the window opened"
     )
     if result.jobs_failed:
-        load += f" (**{result.jobs_failed} generation(s) on the way to fal ended in the app's generic error**; retried)"
+        load += f" (**{result.jobs_failed} generation(s) on the way to fal ended in an error from the app**; retried)"
 
     def describe(samples: list[float]) -> str:
         late = sum(1 for sample in samples if sample >= crowd.CALL_TIMEOUT)

@@ -20,6 +20,7 @@ OPEN_BUDGET = {
     "max_dollars_per_visitor_per_day": 1e6,
     "max_jobs_per_visitor_at_once": 1000,
     "max_dollars_per_day": 1e6,
+    "max_dollars_per_day_anonymous": 1e6,  # every bench visitor is anonymous, from one address
 }
 
 base = os.environ["BENCH_FAL_URL"]
