@@ -20,7 +20,7 @@ from components.history.storage import DiskBudget
 from components.inputs.faces import find_faces
 from components.posting.media import probe_video
 from tests.fakes.media import probe_seconds
-from tests.helpers import PREVIEW, fast_settings, running_app
+from tests.helpers import PREVIEW, PRO, VISITOR_KEY, fast_settings, running_app
 
 SCRIPT = (
     "Hello! I am a talking avatar. This voice was typed as a script, then spoken before the video was made. "
@@ -169,3 +169,14 @@ def test_posting_counts_as_free_work(fake_fal, media, tmp_path):
         with pytest.raises(AppError, match="free actions a minute"):
             client.predict(name, None, "1:1", False, "", "", api_name="/reframe")
         assert list((tmp_path / "videos" / "post").glob("*.mp4")) == []
+
+
+def test_a_kling_run_is_captioned_by_its_request_id_only_for_whom_it_was_shown(client, fal, media):
+    face = handle_file(str(media / "face.png"))
+    video, _, record = client.predict(face, None, ".", PRO, "", False, SCRIPT, "espeak:en-us", api_name="/generate")
+    request_id = json.loads(record)["request_id"]
+    vtt_file, _ = client.predict(request_id, None, "", "", api_name="/captions")
+    vtt = read(vtt_file)
+    assert words(" ".join(cue_texts(vtt))) == words(SCRIPT) and abs(last_end(vtt) - probe_seconds(video)) < 1.0
+    with pytest.raises(AppError, match="not one this app ran for you"):  # another payer: a visitor's own key
+        client.predict(request_id, None, "", VISITOR_KEY, api_name="/captions")
