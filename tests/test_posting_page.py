@@ -15,27 +15,27 @@ def test_captions_play_in_the_player_and_download(keyless, fal, media):
         page.click("#generate")
         watch_status_until(page, "Done")
         page.click("#post_panel button >> nth=0")  # open the accordion
-        page.wait_for_function("document.querySelector('#post_run textarea').value.startsWith('preview-')")
+        page.wait_for_function(  # the accordion draws its contents once opened
+            "() => { const t = document.querySelector('#post_run textarea');"
+            " return t && t.value.startsWith('preview-') }"
+        )
         page.click("#make_captions")
         page.wait_for_selector("#captions_vtt a[download]", timeout=20000)
         assert ".vtt" in page.inner_text("#captions_vtt") and ".srt" in page.inner_text("#captions_srt")
         # Soft subtitles: a caption track on the page's own player, its cues the script's phrases.
-        page.wait_for_function(
-            "() => { const t = document.querySelector('#video video track'); return t && t.track"
-            " && t.track.cues && t.track.cues.length > 0 }",
+        # Read inside the wait: the player may re-render between a wait and a separate read.
+        first = page.wait_for_function(
+            "() => { const t = document.querySelector('#video video track');"
+            " return t && t.track && t.track.cues && t.track.cues.length > 0 && t.track.cues[0].text }",
             timeout=15000,
-        )
-        first = page.evaluate("document.querySelector('#video video track').track.cues[0].text")
+        ).json_value()
         assert first == "Hello!"
         page.click("#reframe")
-        page.wait_for_function(
-            "() => { const v = document.querySelector('#reframed video'); return v && v.videoHeight > 0 }",
+        size = page.wait_for_function(
+            "() => { const v = document.querySelector('#reframed video');"
+            " return v && v.videoHeight > 0 && [v.videoWidth, v.videoHeight] }",
             timeout=60000,
-        )
-        size = page.evaluate(
-            "[document.querySelector('#reframed video').videoWidth,"
-            " document.querySelector('#reframed video').videoHeight]"
-        )
+        ).json_value()
         assert size == [720, 1280]
         screenshot(page, "ready-to-post")
     assert fal.seen == []
