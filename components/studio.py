@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from components.config.models import read_options
 from components.errors import InputRejected
-from components.events import Checking, Speaking
+from components.events import Accepted, Checking, Done, Speaking
 from components.history.library import Library
 from components.history.runs import RunCache, fingerprint, from_entry
 from components.history.storage import DiskBudget
 from components.inputs.checked_inputs import CheckedInputs
 from components.inputs.preflight import Preflight
+from components.posting.posting import Posting
 from components.running.job_control import JobControl
 from components.running.job_runner import earlier_run, make_pools
 from components.running.listening import listen
@@ -39,7 +40,7 @@ from components.spending.payer import Payer, Spend
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.backends.base import Backend
     from components.config.settings import Settings
-    from components.events import Accepted, Allowance, Done, Event, Stopped, Working
+    from components.events import Allowance, Event, Stopped, Working
     from components.running.tracker import Tracked
     from components.speech.voices import Script
     from components.spending.identity import Visitor
@@ -84,6 +85,8 @@ class Studio:
     def library(self) -> Library:
         """The visitor's past runs: re-open, and recover by request id."""
         return Library(self.settings, self.backends, self.ledger)
+
+    posting = property(Posting, doc="Captions and other shapes of the videos this visitor was shown: local and free.")
 
     @property
     def preflight(self) -> Preflight:
@@ -157,6 +160,8 @@ class Studio:
             listening = listen(tracked, model, job.estimate, started, self._shown(payer), note=job.note)
             async with contextlib.aclosing(listening) as events:
                 async for event in events:
+                    if script is not None and isinstance(event, Accepted | Done):  # for its captions later
+                        self.posting.keep_script(event.run.video, script.text)
                     yield event
         finally:
             for row in held:  # held for this video, which never reached fal
@@ -174,17 +179,15 @@ class Studio:
         """Follow a run the history says is still pending — after a reload or a restart — without a new submit.
         Only a job this app showed to this payer, with at most as many parts as a narration can have."""
         run, started, payer = from_entry(entry), time.monotonic(), self.payer(visitor, raw_key)
-        check_resumable(run, self.settings.model(run.endpoint).limits.audio, payer.id, self.ledger.sightings.visible_to)
+        model, resumed = self.settings.model(run.endpoint), run if run.parts else None
+        check_resumable(run, model.limits.audio, payer.id, self.ledger.sightings.visible_to)
         tracked = self._control.tracked_again(run, payer.key)
-        model = self.settings.model(run.endpoint)
-        resumed = run if run.parts else None
         listening = listen(tracked, model, None, started, self._shown(payer), from_latest=True, resumed=resumed)
         async with contextlib.aclosing(listening) as events:
             async for event in events:
                 yield event
 
-    def resume_owner_jobs(self) -> int:
-        """At start-up: follow every owner-key job that was running when the app stopped, so its video is here."""
+    def resume_owner_jobs(self) -> int:  # at start-up: every owner-key job running when the app stopped
         return self._control.resume_owner_jobs()
 
     async def stop(self, session: str | None, raw_key: str | None) -> Stopped:

@@ -69,11 +69,11 @@ class _File:
 
 
 class DiskBudget:
-    """Every file the app leaves on disk, under `storage.max_mb`: finished videos (gone after
-    `keep_videos_hours`), spoken scripts in `videos/speech` (gone after an hour: they are inputs, used
-    within minutes) and Gradio's cache (uploads, and its copy of every file shown). Over the budget, the
-    oldest of them go first, whichever folder they are in. Files Gradio must keep (the examples' copies,
-    see `keep`) are never counted or deleted; nor are dot-files, which Gradio writes before renaming."""
+    """Every file the app leaves on disk, under `storage.max_mb`: finished videos and what was made from them
+    in `videos/post` (gone after `keep_videos_hours`), spoken scripts in `videos/speech` (gone after an hour:
+    they are inputs, used within minutes) and Gradio's cache (uploads, and its copy of every file shown).
+    Over the budget, the oldest of them go first, whichever folder they are in. Files Gradio must keep (the
+    examples' copies, see `keep`) are never counted or deleted; nor are dot-files (written, then renamed)."""
 
     SPOKEN_MAX_AGE = 3600.0
 
@@ -110,6 +110,8 @@ class DiskBudget:
         if self.storage is None or self.videos is None:
             return
         yield from _listed(self.videos.glob("*.mp4"), self.storage.keep_videos_hours * 3600)
+        # What was made from a video (captions, other shapes, its script) lives as long as a video.
+        yield from _listed((self.videos / "post").glob("[!.]*"), self.storage.keep_videos_hours * 3600)
         yield from _listed((self.videos / "speech").glob("script-*"), self.SPOKEN_MAX_AGE)
         if self.cache is not None:
             yield from _listed((p for p in _walk(self.cache) if p not in self._kept), None)

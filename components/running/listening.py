@@ -35,6 +35,8 @@ async def listen(
         async for event in tracked.listen(from_latest):
             elapsed = time.monotonic() - started
             if isinstance(event, Made):
+                if event.run.request_id is None:  # a preview: its name is what the payer was shown of it
+                    shown([event.run.video.removesuffix(".mp4")])
                 yield Done(event.run, event.video, elapsed, " ".join(filter(None, [event.note, note])) or None)
                 continue
             working = Working(event, model, estimate, elapsed, note)

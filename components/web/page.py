@@ -18,6 +18,7 @@ from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
 from components.web.options_panel import model_options, price_label
 from components.web.panels import INTRO, examples, interactive, key_box, script_tab
+from components.web.post_panel import post_panel
 from components.web.video import PlayableVideo
 from components.web.voice_handlers import VoiceHandlers
 
@@ -117,6 +118,7 @@ def build_page(
                 "remember_choices": handlers.choices,
             },
         )
+        post_panel(studio, {"video": video, "script": script, "fal_key": fal_key})
         # The run's record: a component, not a gr.State, so /generate and /recover also work over MCP.
         last_run = gr.Textbox(visible=False, label="Run record (JSON)")
 
@@ -174,7 +176,6 @@ def build_page(
             **PRIVATE,
         )
         demo.load(None, js=ON_LOAD_JS, **PRIVATE)
-
         demo.load(handlers.choices, inputs=history, outputs=history_list, **PRIVATE)
         reopen.click(handlers.reopen, inputs=[history, history_list, fal_key], outputs=[video, status], **PRIVATE)
         recover.click(

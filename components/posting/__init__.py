@@ -1,0 +1,1 @@
+"""Getting a finished video ready to post: captions, other shapes, all made on this machine."""
