@@ -76,6 +76,7 @@ class DiskBudget:
     examples' copies, see `keep`) are never counted or deleted; nor are dot-files (written, then renamed)."""
 
     SPOKEN_MAX_AGE = 3600.0
+    MIN_INTERVAL = 2.0  # seconds between two walks of the folders
 
     def __init__(self, storage: Storage | None = None, videos: Path | None = None, cache: Path | None = None) -> None:
         """Without `storage` (a studio built bare, in tests) nothing is swept."""
@@ -84,12 +85,18 @@ class DiskBudget:
         self.cache = cache.resolve() if cache is not None else None
         self._kept: frozenset[Path] = frozenset()
         self._lock = threading.Lock()  # sweeps run in worker threads; one at a time
+        self._last = -self.MIN_INTERVAL
 
     def keep(self, paths: Iterable[str | Path]) -> None:
         self._kept = frozenset(Path(path).resolve() for path in paths)
 
     def sweep(self, now: float | None = None) -> list[Path]:
-        """Delete what is too old, then the oldest until the rest fits; returns what was deleted."""
+        """Delete what is too old, then the oldest until the rest fits; returns what was deleted. Called after
+        every job, voice and upload, it walks every folder at most every `MIN_INTERVAL` s (a crowd's worth of
+        walks costs the CPU that estimates and pages need); a caller naming `now` sweeps at once."""
+        if now is None and time.monotonic() - self._last < self.MIN_INTERVAL:
+            return []
+        self._last = time.monotonic()
         now = time.time() if now is None else now
         with self._lock:
             files = sorted(self._files(), key=lambda file: file.modified)
