@@ -46,6 +46,8 @@ class Handlers(HistoryHandlers):
             A Markdown line: the clip's length, the billed whole seconds × the price = the dollars,
             and, if the clip would be refused, why.
         """
+        if file_path(audio) is None:  # cleared, or the first half of a replacement: no alarm, no old price
+            return wording.NO_ESTIMATE
         with as_gradio_error():
             return wording.describe_quote(await self.studio.preflight.estimate(file_path(audio), model))
 

@@ -12,10 +12,12 @@ from typing import Any
 import gradio as gr
 
 from components.studio import Studio
+from components.web import wording
 from components.web.agent_api import agent_api
-from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
+from components.web.assets import SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
+from components.web.page_script import PAGE_JS
 from components.web.panels import INTRO, examples, interactive, key_box, price_label, script_tab
 from components.web.video import PlayableVideo
 from components.web.voice_handlers import VoiceHandlers
@@ -62,9 +64,7 @@ def build_page(
                     value=settings.default_for(server_has_key),
                     elem_id="model",
                 )
-                estimate = gr.Markdown(
-                    "**Estimated cost:** add a voice clip to see it.", label="Estimate", elem_id="estimate"
-                )
+                estimate = gr.Markdown(wording.NO_ESTIMATE, label="Estimate", elem_id="estimate")
                 with gr.Row():
                     generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
                     stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False, scale=1)
@@ -174,7 +174,7 @@ def build_page(
             show_progress="hidden",
             **PRIVATE,
         )
-        demo.load(None, js=ON_LOAD_JS, **PRIVATE)
+        demo.load(None, js=PAGE_JS, **PRIVATE)
 
         demo.load(handlers.choices, inputs=history, outputs=history_list, **PRIVATE)
         reopen.click(handlers.reopen, inputs=[history, history_list, fal_key], outputs=[video, status], **PRIVATE)

@@ -24,6 +24,9 @@ _STAGE_TITLES = {
 }
 
 
+NO_ESTIMATE = "**Estimated cost:** add a voice clip to see it."
+
+
 def describe_quote(quote: Quote) -> str:
     text = f"**Estimated cost:** {quote.estimate.describe()}"
     if quote.problem:
