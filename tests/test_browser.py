@@ -143,7 +143,7 @@ def test_keyless_page_previews_and_remembers_across_a_reload(keyless, fal, media
         page.reload()
         page.wait_for_selector("#generate")
         page.click("#history input")
-        option = page.get_by_role("option", name=re.compile(r"Local preview \(not Kling\) · \d+\.\d s · \$0\.00"))
+        option = page.get_by_role("option", name=re.compile(r"Local preview \(not Kling\) · \d+\.\d s · Free"))
         option.first.click()
         page.click("#reopen")
         watch_status_until(page, "Re-opened from your history")

@@ -22,7 +22,7 @@ from components.inputs.audio import compressed_voice
 from components.speech.speech import check_script, script_cost, speak_offline, spoken_seconds
 from components.spending.free_work import FreeWork
 from components.spending.payer import Spend
-from components.spending.pricing import estimate_parts, format_dollars
+from components.spending.pricing import estimate_parts, format_cost
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.config.settings import Model, Settings
@@ -44,9 +44,9 @@ class ScriptQuote:
         return self.script_dollars + self.video.dollars
 
     def describe(self, engine: TtsEngine) -> str:
-        voice = "Free" if not engine.paid else f"{self.characters:,} characters = {format_dollars(self.script_dollars)}"
+        voice = "Free" if not engine.paid else f"{self.characters:,} characters = {format_cost(self.script_dollars)}"
         return (
-            f"Voice: {voice} · Video: about {self.video.describe()} · **Total ≈ {format_dollars(self.total)}** "
+            f"Voice: {voice} · Video: about {self.video.describe()} · **Total{' ≈ ' if self.total else ': '}{format_cost(self.total)}** "
             "(the video is billed from the spoken length, known once it is spoken)"
         )
 

@@ -1,8 +1,9 @@
 """Cost arithmetic. Pure: no I/O, no gradio.
 
-fal does not document its billing granularity, so estimates bill whole seconds
-rounded up (the cautious reading); the actual cost uses the `duration` fal
-returns with the finished video.
+fal does not document its billing granularity, so the app keeps one rule for what
+it shows before and after: whole seconds rounded up (the cautious reading). The
+estimate applies it to the clip's length, the finished cost to the `duration` fal
+returns with the video, so the two agree whenever fal returns the audio's length.
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ class Estimate:
         )
 
 
-def estimate(seconds: float, price_per_second: float) -> Estimate:
+def billed_seconds(seconds: float) -> int:
     # Headers overstate MP3 length by the encoder's delay and padding (~0.05 s),
     # so a clip that decodes to exactly 5 s is not quoted as 6.
-    billed = max(1, math.ceil(seconds - HEADER_SLACK_SECONDS))
-    return Estimate(seconds=seconds, billed_seconds=billed, price_per_second=price_per_second)
+    return max(1, math.ceil(seconds - HEADER_SLACK_SECONDS))
+
+
+def estimate(seconds: float, price_per_second: float) -> Estimate:
+    return Estimate(seconds=seconds, billed_seconds=billed_seconds(seconds), price_per_second=price_per_second)
 
 
 def estimate_parts(part_seconds: list[float], price_per_second: float) -> Estimate:
@@ -65,7 +69,17 @@ def estimate_parts(part_seconds: list[float], price_per_second: float) -> Estima
 
 
 def actual_cost(video_seconds: float, price_per_second: float) -> float:
-    return video_seconds * price_per_second
+    """The estimate's rule on the returned duration: 8.4 s is shown as 9 s billed, before and after."""
+    return billed_seconds(video_seconds) * price_per_second
+
+
+def format_cost(amount: float) -> str:
+    """What the page shows for a cost: "Free" for nothing, never "$0.00" for a cost under a cent."""
+    if amount <= 0:
+        return "Free"
+    if amount < 0.005:
+        return "under $0.01"
+    return format_dollars(amount)
 
 
 def format_dollars(amount: float) -> str:

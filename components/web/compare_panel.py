@@ -13,7 +13,7 @@ from components.errors import StudioError
 from components.events import Done, Reused, Stopped, Working
 from components.history.runs import from_entry, remember
 from components.running.compare import MAX_MODELS, check_comparison, compare, compare_sessions
-from components.spending.pricing import estimate, format_dollars
+from components.spending.pricing import estimate, format_cost, format_dollars
 from components.studio import Studio
 from components.web import wording
 from components.web.edge import as_gradio_error, file_path, sentence, visitor_of
@@ -105,7 +105,7 @@ def _label(event: object, model: str, wall: float) -> str:
         run, how = event.run, "re-used, nothing spent" if isinstance(event, Reused) else f"{wall:.0f} s"
         billed = estimate(run.seconds, 0.0).billed_seconds
         return (
-            f"**{model}** — ✅ {run.seconds:.1f} s (billed ≈ {billed} s) · {format_dollars(run.cost)} · {how}"
+            f"**{model}** — ✅ {run.seconds:.1f} s, billed as {billed} s · {format_cost(run.cost)} · {how}"
             f" · {code(run.request_id)}"
         )
     return f"**{model}** — ⏳ checking"

@@ -14,7 +14,8 @@ from components.spending.pricing import format_price
 INTRO = """# 🗣️ Kling Avatar Studio
 Give a **portrait** and a **voice clip**, check the price, press **Generate**: a talking-avatar video by
 [Kling AI Avatar](https://fal.ai/models/fal-ai/kling-video/ai-avatar/v2/pro) on fal.ai, in a few minutes.
-No key? The free **Local preview** shows the whole flow. Or start from an example below."""
+Prices are per second of video, **billed in whole seconds rounded up** — the estimate and the final cost use
+this one rule. No key? The free **Local preview** shows the whole flow. Or start from an example below."""
 
 KEY_HELP = (
     "Used for your requests only, never stored or shown. "

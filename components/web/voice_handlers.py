@@ -9,7 +9,7 @@ import gradio as gr
 
 from components.errors import StudioError
 from components.inputs.audio_probe import probe_header
-from components.spending.pricing import format_dollars
+from components.spending.pricing import format_cost
 from components.studio import Studio
 from components.web.edge import as_gradio_error, visitor_of
 
@@ -39,7 +39,7 @@ class VoiceHandlers:
             spoken = await self.studio.voices.speak(text, voice, payer, model)
             header = probe_header(spoken.path)
             length = f"{header.seconds:.1f} s" if header is not None else "ready"
-            cost = format_dollars(spoken.cost) if spoken.cost else "free"
+            cost = format_cost(spoken.cost)
             return str(spoken.path), f"🔊 Spoken: {length} · the voice cost {cost}. It is in the voice clip now."
 
     def estimate_script(self, text: str, voice: str, model: str) -> str:

@@ -10,7 +10,7 @@ from components.backends.base import PartStatus
 from components.events import Allowance, Done, Stopped, Working
 from components.history.runs import Run
 from components.inputs.jobs import Quote
-from components.spending.pricing import format_dollars
+from components.spending.pricing import billed_seconds, format_cost, format_dollars
 from components.web.escape import code, code_block, plain
 
 _STAGE_TITLES = {
@@ -117,12 +117,16 @@ def stopped(outcome: Stopped) -> str:
 
 
 def describe_done(done: Done) -> str:
+    """The cost by the estimate's rule (whole seconds rounded up) on the length fal returned."""
     run = done.run
-    parts = f" from {len(run.parts)} parts joined" if run.parts else ""
-    source = f"from the {run.seconds:.1f} s fal returned" if run.request_id else "rendered on this machine"
+    if run.parts:
+        video = f"{run.seconds:.1f} s from {len(run.parts)} parts joined, each part billed in whole seconds"
+    elif run.request_id:
+        video = f"{run.seconds:.1f} s as fal returned it, billed as {billed_seconds(run.seconds)} s"
+    else:
+        video = f"{run.seconds:.1f} s, rendered on this machine"
     lines = [
-        f"✅ **Done in {done.elapsed:.0f} s.** Video: {run.seconds:.1f} s{parts} · actual cost "
-        f"{format_dollars(run.cost)} ({source}) · {run.model}",
+        f"✅ **Done in {done.elapsed:.0f} s.** Video: {video} · actual cost **{format_cost(run.cost)}** · {run.model}"
     ]
     if done.note:
         lines.append(done.note)
@@ -149,7 +153,7 @@ def reopened(run: Run, recovered: bool) -> str:
         else "Re-opened from your history."
     )
     ident = f" Request id: {code(run.request_id)}." if run.request_id else ""
-    return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_dollars(run.cost)}.{ident}"
+    return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_cost(run.cost)}.{ident}"
 
 
 def readiness(missing: list[str], problem: str | None) -> str:
