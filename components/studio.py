@@ -169,9 +169,11 @@ class Studio:
     ) -> AsyncIterator[Working | Accepted | Done]:
         """Follow a run the history says is still pending — after a reload or a restart — without a new submit.
         Only a job this app showed to this payer, with at most as many parts as a narration can have."""
-        run, started, payer = from_entry(entry), time.monotonic(), self.payer(visitor, raw_key)
+        run, payer = from_entry(entry), self.payer(visitor, raw_key)
         check_resumable(run, self.settings.model(run.endpoint).limits.audio, payer.id, self.ledger.sightings.visible_to)
         tracked = self._control.tracked_again(run, payer.key)
+        # The clock runs from the job's start, not from this page: after a reload it goes on counting.
+        started = min(tracked.started, time.monotonic() - run.age_seconds())
         model = self.settings.model(run.endpoint)
         resumed = run if run.parts else None
         listening = listen(tracked, model, None, started, self._shown(payer), from_latest=True, resumed=resumed)

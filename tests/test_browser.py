@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
 
+from components.spending.pricing import billed_seconds
 from tests.browser import open_page, screenshot
 from tests.fakes.media import probe_seconds, tone_wav
 
@@ -15,7 +15,7 @@ STATUS = "#status"
 
 
 def expected_estimate(seconds: float, price: float = 0.115) -> str:
-    billed = max(1, math.ceil(seconds - 0.05))
+    billed = billed_seconds(seconds)
     return f"{seconds:.1f} s, billed as {billed} s × ${price:g}/s = ${billed * price + 1e-9:.2f}"
 
 

@@ -25,7 +25,7 @@ def test_estimate_bills_whole_seconds_rounded_up(seconds, price, billed, text):
 def test_actual_cost_bills_the_returned_duration_as_the_estimate_bills_the_clip():
     assert actual_cost(8.4, 0.115) == pytest.approx(9 * 0.115)
     assert format_dollars(actual_cost(8.4, 0.115)) == format_dollars(estimate(8.4, 0.115).dollars) == "$1.04"
-    assert actual_cost(5.02, 0.115) == pytest.approx(5 * 0.115)  # a 5.0 s clip fal returns as 5.02 s
+    assert actual_cost(4.075, 0.115) == pytest.approx(estimate(4.008, 0.115).dollars)  # a 4.0 s WAV sent as MP3
 
 
 def test_a_cost_of_nothing_is_free_and_a_fraction_of_a_cent_is_not_zero():

@@ -3,9 +3,15 @@ alarms, the numbers agreeing before and after, the job and its result in view.""
 
 from __future__ import annotations
 
-from tests.browser import open_page
+import json
+import re
+
+import pytest
+
+from tests.browser import in_view, open_page, screenshot
 from tests.fakes.media import ffmpeg_convert, probe_seconds
-from tests.test_browser import ESTIMATE, expected_estimate, text_of
+from tests.helpers import SERVER_KEY, fast_settings, running_app
+from tests.test_browser import ESTIMATE, STATUS, expected_estimate, set_inputs, text_of, watch_status_until
 
 NO_ESTIMATE = "add a voice clip to see it"
 
@@ -22,3 +28,62 @@ def test_a_webm_voice_is_estimated_and_clearing_it_raises_no_toast(studio, fal, 
         page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('5.0 s')", timeout=15000)
         page.wait_for_timeout(500)
         assert page.locator(".toast-body").count() == 0
+
+
+PHONE, LAPTOP = (390, 844), (1280, 800)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_the_job_and_its_result_stay_in_view(studio, fal, media, viewport):
+    fal.queue_seconds, fal.run_seconds = 0.5, 2.5
+    with open_page(studio, viewport=viewport, timezone_id="Asia/Kolkata") as page:
+        set_inputs(page, media / "face.png", media / "speech.wav")
+        page.wait_for_function("document.querySelector('#readiness').innerText.includes('Ready')", timeout=15000)
+        page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('billed as')", timeout=15000)
+        quoted = re.search(r"= (\$[\d.]+)", text_of(page, ESTIMATE)).group(1)
+        page.click("#generate")
+        page.wait_for_function(f"document.querySelector('{STATUS} progress')", timeout=15000)
+        assert in_view(page, STATUS)
+        assert page.is_hidden("#readiness")  # "Ready" does not stand under a running job
+        assert re.search(r"… \d+ % · Kling Avatar Studio$", page.title())
+        assert page.get_attribute(STATUS, "aria-live") is None  # it changes every second; the announcer speaks
+        finish = page.inner_text(f"{STATUS} time")
+        assert "UTC" not in finish and finish == page.evaluate(
+            "new Date(document.querySelector('#status time').getAttribute('datetime'))"
+            ".toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Kolkata'})"
+        )
+        watch_status_until(page, "✅ Done")
+        assert f"actual cost {quoted}" in text_of(page, STATUS)  # fal returned the audio's length: same dollars
+        page.wait_for_function("document.querySelector('#video video')")
+        page.wait_for_timeout(300)
+        assert in_view(page, "#video video") and page.title().startswith("Done")
+        assert page.evaluate("document.querySelector('#video video').muted")
+        assert page.inner_text("#status-announcer").startswith("✅ Done")
+        screenshot(page, f"done-{viewport[0]}")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_a_failed_recover_says_so_in_view(studio, fal, viewport):
+    with open_page(studio, viewport=viewport) as page:
+        page.fill("#request_id textarea, #request_id input", "no-such-request")
+        page.click("#recover")
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes('❌')", timeout=15000)
+        page.wait_for_timeout(300)
+        assert in_view(page, STATUS) and page.title().startswith("Failed")
+
+
+def test_a_reload_keeps_the_jobs_clock(fal, media, tmp_path):
+    fal.queue_seconds, fal.run_seconds = 0.2, 20
+    stored = "localStorage.getItem('kling-avatar-studio-runs')"
+    with running_app(fast_settings(timeout_seconds=60), SERVER_KEY, tmp_path) as url, open_page(url) as page:
+        empty_history = page.evaluate(stored)
+        set_inputs(page, media / "face.png", media / "speech.wav")
+        page.wait_for_function("document.querySelector('#readiness').innerText.includes('Ready')", timeout=15000)
+        page.click("#generate")
+        watch_status_until(page, "Request id")
+        page.wait_for_function(f"{stored} !== {json.dumps(empty_history)}", timeout=10000)  # the pending run
+        page.wait_for_timeout(10_000 - 1000 * fal.queue_seconds)
+        page.reload()
+        watch_status_until(page, "✅ Done", seconds=40)
+        took = int(re.search(r"Done in (\d+) s", page.inner_text(STATUS)).group(1))
+        assert 19 <= took <= 25, took  # the whole job, not the 10 s since the reload

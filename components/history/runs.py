@@ -77,6 +77,15 @@ class Run:
     def entry(self) -> dict:
         return asdict(self)
 
+    def age_seconds(self) -> float:
+        """Since `finished_at` (for a pending run, when fal accepted it); 0 for a time that cannot be read."""
+        try:
+            stamp = datetime.fromisoformat(self.finished_at)
+        except ValueError:
+            return 0.0
+        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+        return max(0.0, (datetime.now(timezone.utc) - stamp).total_seconds())
+
 
 def pending_run(model: Model, progress: Progress, estimate: Estimate | None, resumed: Run | None) -> Run | None:
     """The history entry of a job fal has accepted (None before that, or when following a single job again)."""

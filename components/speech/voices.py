@@ -45,8 +45,9 @@ class ScriptQuote:
 
     def describe(self, engine: TtsEngine) -> str:
         voice = "Free" if not engine.paid else f"{self.characters:,} characters = {format_cost(self.script_dollars)}"
+        total = f"Total ≈ {format_cost(self.total)}" if self.total else "Total: Free"
         return (
-            f"Voice: {voice} · Video: about {self.video.describe()} · **Total{' ≈ ' if self.total else ': '}{format_cost(self.total)}** "
+            f"Voice: {voice} · Video: about {self.video.describe()} · **{total}** "
             "(the video is billed from the spoken length, known once it is spoken)"
         )
 

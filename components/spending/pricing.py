@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-HEADER_SLACK_SECONDS = 0.05
+HEADER_SLACK_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ class Estimate:
 
 
 def billed_seconds(seconds: float) -> int:
-    # Headers overstate MP3 length by the encoder's delay and padding (~0.05 s),
-    # so a clip that decodes to exactly 5 s is not quoted as 6.
+    # An MP3 reads longer than its sound by the encoder's delay and padding (up to ~2,300 samples: 0.05 s at
+    # 44.1 kHz, 0.1 s at 22 kHz), and the app sends WAVs as MP3s: a 4.0 s WAV comes back from fal as 4.07 s.
+    # Without this slack the estimate (4 s) and the finished cost (5 s) would disagree on the same sound.
     return max(1, math.ceil(seconds - HEADER_SLACK_SECONDS))
 
 

@@ -1,8 +1,9 @@
 """What the page carries besides components: link-preview metadata, the theme's contrast, accessibility.
 
 Gradio has no switch for these, so they are set here once: `head` (metadata), `css`
-(text colours that meet WCAG AA on white), and `ON_LOAD_JS`, which marks the status,
-estimate and readiness lines as polite live regions (screen readers hear them change)
+(text colours that meet WCAG AA on white), and `ON_LOAD_JS`, which marks the estimate
+and readiness lines as polite live regions (screen readers hear them change; the status, which changes
+every second, speaks through page_script.py's announcer)
 and widens the voice upload's file filter to every format the studio accepts
 (browsers file `.webm` under video/webm, which `audio/*` leaves out).
 """
@@ -38,7 +39,7 @@ AUDIO_ACCEPT = "audio/*,.mp3,.wav,.m4a,.aac,.ogg,.oga,.opus,.flac,.webm,.weba"
 
 ON_LOAD_JS = f"""
 () => {{
-  for (const id of ["status", "estimate", "readiness", "allowance"]) {{
+  for (const id of ["estimate", "readiness", "allowance"]) {{
     const region = document.getElementById(id);
     if (region) {{ region.setAttribute("aria-live", "polite"); region.setAttribute("role", "status"); }}
   }}
@@ -51,8 +52,11 @@ ON_LOAD_JS = f"""
 }}
 """
 
-# Put the job's status in view the moment Generate is pressed (on a phone it is below the button).
-SHOW_STATUS_JS = "() => { document.getElementById('status')?.scrollIntoView({block: 'nearest'}); return []; }"
+# Put the job's status in view the moment Generate is pressed; on a phone it is pinned once the job runs.
+SHOW_STATUS_JS = (
+    "() => { if (matchMedia('(min-width: 641px)').matches) "
+    "document.getElementById('status')?.scrollIntoView({block: 'nearest'}); return []; }"
+)
 
 THEME = gr.themes.Soft(primary_hue="indigo").set(
     # AA contrast on white: indigo-700 buttons (white text 7.8:1), grey-600/700 help and labels.
@@ -68,4 +72,13 @@ CSS = """
 footer, footer a, footer button { color: #374151 !important; }
 .dark footer, .dark footer a, .dark footer button { color: #d1d5db !important; }
 #status { min-height: 2.5em; }
+#status progress { width: 100%; height: 0.9em; accent-color: #4338ca; display: block; margin: 0.25em 0; }
+#readiness.kas-stale { display: none; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+/* On a phone the running job stays pinned in view at the bottom of the screen, whatever is scrolled. */
+@media (max-width: 640px) {
+  #status.kas-running { position: fixed; left: 0; right: 0; bottom: 0; z-index: 50; margin: 0; padding: 0.5em 1em;
+    max-height: 40vh; overflow: auto; background: var(--background-fill-primary);
+    border-top: 2px solid #4338ca; box-shadow: 0 -4px 12px rgba(0, 0, 0, 0.15); }
+}
 """

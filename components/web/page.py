@@ -68,7 +68,6 @@ def build_page(
                 with gr.Row():
                     generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
                     stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False, scale=1)
-                status = gr.Markdown(label="Status", elem_id="status")
                 readiness = gr.Markdown(elem_id="readiness")
                 skip_face_check = gr.Checkbox(
                     label="Go ahead without a face check (it can miss drawn or stylised faces)",
@@ -86,7 +85,8 @@ def build_page(
                         elem_id="new_take",
                     )
                 examples(image, audio, prompt)
-            with gr.Column(scale=4):
+            with gr.Column(scale=4):  # the job's status beside its video (assets.py pins it on a phone)
+                status = gr.Markdown(label="Status", elem_id="status")
                 video = PlayableVideo(
                     label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=360
                 )

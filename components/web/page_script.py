@@ -58,5 +58,66 @@ UPLOAD_TYPES_JS = f"""
   }}, true);
 """
 
+# The job's status drives the rest. Its text starts with what it is: ⏳ running, ✅/📼/♻️ a video, ❌ failed,
+# ⏹️ stopped. It changes every second while a job runs (the elapsed time), so the page acts on changes of kind
+# and stage only: scrolling once per change (never fighting the visitor's own scrolling), the tab title, and a
+# separate polite announcer that speaks stage changes, not every second.
+STATUS_JS = """
+  const base = document.title;
+  const status = document.getElementById("status");
+  const video = document.getElementById("video");
+  const readiness = document.getElementById("readiness");
+  const announcer = document.createElement("div");
+  announcer.id = "status-announcer";
+  announcer.className = "sr-only";
+  announcer.setAttribute("role", "status");
+  announcer.setAttribute("aria-live", "polite");
+  document.body.appendChild(announcer);
+  const kindOf = (text) => text.startsWith("⏳") ? "running" : /^(✅|📼|♻️)/u.test(text) ? "video"
+    : text.startsWith("❌") ? "failed" : text.startsWith("⏹") ? "stopped" : "";
+  const inView = (el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; };
+  const showVideo = (tries = 40) => {
+    const player = video?.querySelector("video");
+    if (!player) { if (tries > 0) setTimeout(() => showVideo(tries - 1), 100); return; }
+    status.scrollIntoView({ block: "start" });
+    if (!inView(video)) video.scrollIntoView({ block: "end" });
+  };
+  let lastKind = "", lastStage = "";
+  const follow = () => {
+    status.querySelectorAll("time[datetime]:not([data-local])").forEach((t) => {
+      const local = new Date(t.getAttribute("datetime"));
+      t.textContent = local.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      t.dataset.local = "1";
+    });
+    const text = status.innerText.trim();
+    const kind = kindOf(text);
+    const stage = (status.querySelector("strong")?.innerText || text.split("\\n")[0]).replace(/[….]+$/u, "");
+    const bar = status.querySelector("progress");
+    status.classList.toggle("kas-running", kind === "running");
+    if (kind === "running") {
+      document.title = `${stage}… ${bar ? bar.value + " %" : ""} · ${base}`.replace(/ +·/, " ·");
+      readiness?.classList.add("kas-stale");  // "Ready" no longer describes the page while a job runs
+    } else if (kind) {
+      document.title = `${{ video: "Done", failed: "Failed", stopped: "Stopped" }[kind]} · ${base}`;
+    }
+    if (kind !== lastKind) {
+      if (kind === "video") showVideo();
+      else if (kind && !inView(status)) status.scrollIntoView({ block: kind === "running" ? "nearest" : "center" });
+    }
+    if (kind && (kind !== lastKind || stage !== lastStage)) {
+      announcer.textContent = kind === "running" ? stage : text.split("\\n")[0];
+    }
+    lastKind = kind; lastStage = stage;
+  };
+  if (status) new MutationObserver(follow).observe(status, { childList: true, subtree: true, characterData: true });
+  // A new readiness answer (inputs changed) is current again.
+  if (readiness) new MutationObserver(() => readiness.classList.remove("kas-stale"))
+    .observe(readiness, { childList: true, subtree: true, characterData: true });
+  // The result plays muted: a showcase must not start talking on its own (the player's button unmutes).
+  const mute = () => video?.querySelectorAll("video").forEach((v) => { v.muted = true; v.defaultMuted = true; });
+  const watched = { childList: true, subtree: true, attributes: true, attributeFilter: ["src"] };
+  if (video) new MutationObserver(mute).observe(video, watched);
+"""
+
 # One load script: the live regions and the upload filter (assets.py), then the behaviour above.
-PAGE_JS = f"() => {{\n  ({ON_LOAD_JS.strip()})();\n{UPLOAD_TYPES_JS}\n}}"
+PAGE_JS = f"() => {{\n  ({ON_LOAD_JS.strip()})();\n{UPLOAD_TYPES_JS}\n{STATUS_JS}\n}}"

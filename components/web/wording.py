@@ -85,13 +85,17 @@ _PART_STAGES = {
 }
 
 
-def progress_bar(elapsed: float, typical: float, width: int = 16) -> str:
-    """Elapsed time against the model's typical duration (space.yaml), and when it should be done."""
-    share = min(0.95, elapsed / typical) if typical > 0 else 0.0
-    filled = round(share * width)
+def progress_bar(elapsed: float, typical: float) -> str:
+    """Elapsed time against the model's typical duration (space.yaml), and when it should be done.
+
+    A real bar (`<progress>`, which has a role and a value for screen readers), and the finish time as a
+    `<time>` in UTC that the page's script shows in the visitor's own time zone."""
+    percent = round(100 * min(0.95, elapsed / typical)) if typical > 0 else 0
     finish = datetime.now(timezone.utc) + timedelta(seconds=max(0.0, typical - elapsed))
-    expected = f"usually done around {finish:%H:%M} UTC" if elapsed < typical else "taking longer than usual"
-    return f"`{'▰' * filled}{'▱' * (width - filled)}` {elapsed:.0f} s elapsed · {expected}"
+    when = f'<time datetime="{finish:%Y-%m-%dT%H:%M:%SZ}">{finish:%H:%M} UTC</time>'
+    expected = f"usually done around {when}" if elapsed < typical else "taking longer than usual"
+    bar = f'<progress max="100" value="{percent}" aria-label="Job progress">{percent} %</progress>'
+    return f"{bar} {percent} % · {elapsed:.0f} s elapsed · {expected}"
 
 
 def stopped(outcome: Stopped) -> str:
