@@ -59,6 +59,12 @@ def test_the_job_and_its_result_stay_in_view(studio, fal, media, viewport):
         assert in_view(page, "#video video") and page.title().startswith("Done")
         assert page.evaluate("document.querySelector('#video video').muted")
         assert page.inner_text("#status-announcer").startswith("✅ Done")
+        with page.expect_download() as saved:
+            page.click("#video a[download]")
+        request_id = fal.submits()[-1].request_id
+        assert re.fullmatch(
+            rf"kling-avatar-studio-\d{{4}}-\d\d-\d\d-\d{{4}}-{request_id}\.mp4", saved.value.suggested_filename
+        )
         screenshot(page, f"done-{viewport[0]}")
 
 
