@@ -66,12 +66,22 @@ THEME = gr.themes.Soft(primary_hue="indigo").set(
     body_text_color_subdued="#4b5563",
     block_label_text_color="#374151",
     block_info_text_color="#4b5563",
+    # The label chips and the selected tab: indigo-800 on indigo-100 and on white (AA), indigo-300 on dark.
+    block_title_text_color="#3730a3",
+    color_accent="#4338ca",
+    link_text_color_dark="#a5b4fc",
+    link_text_color_visited_dark="#c4b5fd",
+    link_text_color_hover_dark="#c7d2fe",
+    link_text_color_active_dark="#c7d2fe",
 )
 
 CSS = """
 footer, footer a, footer button { color: #374151 !important; }
 .dark footer, .dark footer a, .dark footer button { color: #d1d5db !important; }
 #status { min-height: 2.5em; }
+/* Gradio's audio player draws its times and speed in grey-400 (2.5:1 on white): the subdued text colour. */
+.dark { --color-accent: #a5b4fc; }  /* the theme has no dark accent of its own */
+time#time, time#duration, button.playback span { color: var(--body-text-color-subdued) !important; }
 #status progress { width: 100%; height: 0.9em; accent-color: #4338ca; display: block; margin: 0.25em 0; }
 #readiness.kas-stale { display: none; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }

@@ -8,6 +8,7 @@ in the capture phase, ahead of Gradio's own listeners, for a chosen file and for
 
 from __future__ import annotations
 
+from components.web.a11y_script import A11Y_JS
 from components.web.assets import ON_LOAD_JS
 
 # The formats the studio decodes (README), with the audio type Gradio's check accepts for each.
@@ -120,4 +121,4 @@ STATUS_JS = """
 """
 
 # One load script: the live regions and the upload filter (assets.py), then the behaviour above.
-PAGE_JS = f"() => {{\n  ({ON_LOAD_JS.strip()})();\n{UPLOAD_TYPES_JS}\n{STATUS_JS}\n}}"
+PAGE_JS = f"() => {{\n  ({ON_LOAD_JS.strip()})();\n{UPLOAD_TYPES_JS}\n{STATUS_JS}\n{A11Y_JS}\n}}"
