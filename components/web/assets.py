@@ -52,10 +52,11 @@ ON_LOAD_JS = f"""
 }}
 """
 
-# Put the job's status in view the moment Generate is pressed; on a phone it is pinned once the job runs.
+# The moment Generate is pressed: the status pinned on a phone (page_script.py unpins it when the job ends),
+# scrolled into view beside the video on a wider screen.
 SHOW_STATUS_JS = (
-    "() => { if (matchMedia('(min-width: 641px)').matches) "
-    "document.getElementById('status')?.scrollIntoView({block: 'nearest'}); return []; }"
+    "() => { const s = document.getElementById('status'); s?.classList.add('kas-running');"
+    " if (matchMedia('(min-width: 641px)').matches) s?.scrollIntoView({block: 'nearest'}); return []; }"
 )
 
 THEME = gr.themes.Soft(primary_hue="indigo").set(

@@ -94,7 +94,7 @@ STATUS_JS = """
     const kind = kindOf(text);
     const stage = (status.querySelector("strong")?.innerText || text.split("\\n")[0]).replace(/[….]+$/u, "");
     const bar = status.querySelector("progress");
-    status.classList.toggle("kas-running", kind === "running");
+    if (kind) status.classList.toggle("kas-running", kind === "running");  // Gradio's own timer text: no kind
     if (kind === "running") {
       document.title = `${stage}… ${bar ? bar.value + " %" : ""} · ${base}`.replace(/ +·/, " ·");
       readiness?.classList.add("kas-stale");  // "Ready" no longer describes the page while a job runs
