@@ -133,10 +133,12 @@ class Studio:
         yield Checking(model)
         # Removed when the job's task ends (not when this page stops listening): parts may still be uploading.
         workdir, handed_over, held = Path(tempfile.mkdtemp(prefix="kling-job-")), False, list(held)
+        voice_cost = None  # a typed script's voice, said with the video's cost when it is done
         try:
             if script is not None:
                 yield Speaking(model)
-                audio, held = await self.voices.speak_for_video(script, payer, model, backend.paid)
+                spoken, held = await self.voices.speak_for_video(script, payer, model, backend.paid)
+                audio, voice_cost = str(spoken.path), spoken.cost
             job = await self._inputs.job(image, audio, prompt, model, skip_face_check, workdir)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
@@ -150,7 +152,7 @@ class Studio:
             held = []
             tracked = self._control.start(job, payer.key, visitor, same_inputs, reservations, session, workdir)
             handed_over = True
-            listening = listen(tracked, model, job.estimate, started, self._shown(payer), note=job.note)
+            listening = listen(tracked, model, job.estimate, started, self._shown(payer), job.note, voice_cost)
             async with contextlib.aclosing(listening) as events:
                 async for event in events:
                     yield event

@@ -93,3 +93,33 @@ def test_a_reload_keeps_the_jobs_clock(fal, media, tmp_path):
         watch_status_until(page, "✅ Done", seconds=40)
         took = int(re.search(r"Done in (\d+) s", page.inner_text(STATUS)).group(1))
         assert 19 <= took <= 25, took  # the whole job, not the 10 s since the reload
+
+
+KOKORO = "fal-ai/kokoro/american-english:af_heart"
+SCRIPT = "Hello! This voice was typed as a script, spoken on fal, then animated."
+
+
+def test_a_typed_script_one_total_ready_playable_and_costed_when_done(studio, fal, media):
+    with open_page(studio) as page:
+        page.set_input_files("#image input[type=file]", str(media / "face.png"))
+        page.get_by_role("tab", name="… or type a script").click()
+        page.fill("#script textarea", SCRIPT)
+        page.click("#voice input")
+        page.get_by_role("option", name=re.compile(r"Kokoro.*Heart")).first.click()
+        page.wait_for_function("document.querySelector('#script_estimate').innerText.includes('Total')", timeout=10000)
+        page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('Total')", timeout=10000)
+        total = re.search(r"Total[^*\n]*", text_of(page, "#script_estimate")).group(0)
+        assert total in text_of(page, ESTIMATE)  # one total on the page
+        page.wait_for_function("document.querySelector('#readiness').innerText.includes('script is spoken first')")
+        page.click("#generate")
+        watch_status_until(page, "✅ Done", seconds=40)
+        assert re.search(
+            r"🔊 Voice under \$0\.01 \+ video \$[\d.]+ = \*?\*?\$[\d.]+", text_of(page, STATUS).replace("**", "")
+        )
+        page.click("#speak")
+        page.wait_for_function("document.querySelector('#script_estimate').innerText.includes('Speaking the script')")
+        page.wait_for_function(
+            "document.querySelector('#script_estimate').innerText.includes('Spoken:')", timeout=30000
+        )
+        page.wait_for_function("document.querySelector('#spoken a[download]')?.href.includes('script-')", timeout=10000)
+        screenshot(page, "script-spoken-player")

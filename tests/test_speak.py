@@ -85,8 +85,13 @@ def test_the_page_shows_one_total_for_a_script_and_speak_fills_the_voice(studio,
         page.fill("#script textarea", SCRIPT)
         page.wait_for_function("document.querySelector('#script_estimate').innerText.includes('Total')", timeout=10000)
         assert "Voice: Free" in page.inner_text("#script_estimate")
+        assert "Total" in page.inner_text("#estimate")  # before Speak, the page's estimate is the script's
         page.click("#speak")
-        page.wait_for_function("document.querySelector('#estimate').innerText.includes('billed as')", timeout=20000)
+        page.wait_for_function(
+            "document.querySelector('#script_estimate').innerText.includes('Spoken:')", timeout=20000
+        )
+        page.wait_for_function("!document.querySelector('#estimate').innerText.includes('Total')", timeout=20000)
+        assert "billed as" in page.inner_text("#estimate")  # then the spoken clip's video
         said = page.inner_text("#script_estimate")
         assert "Spoken:" in said and "the voice cost Free" in said
         screenshot(page, "script-spoken")

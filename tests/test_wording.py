@@ -28,3 +28,9 @@ def test_a_free_run_says_free_not_zero_dollars():
     said = wording.describe_done(finished(6.3, 0.0, request_id=None))
     assert "actual cost **Free**" in said and "$0.00" not in said
     assert "$0.00" not in finished(6.3, 0.0).run.label()
+
+
+def test_a_typed_scripts_voice_is_said_with_the_videos_cost():
+    done = finished(8.4, PRO_PRICE)
+    said = wording.describe_done(Done(done.run, done.video, done.elapsed, None, voice_cost=0.02))
+    assert "🔊 Voice $0.02 + video $1.04 = **$1.06** in all." in said

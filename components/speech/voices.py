@@ -142,7 +142,7 @@ class Voices:
 
     async def speak_for_video(
         self, script: Script, payer: Payer, model: Model, video_paid: bool
-    ) -> tuple[str, list[int]]:
+    ) -> tuple[Spoken, list[int]]:
         """A typed script's voice and an estimate of its video, reserved in one step before a byte is spoken;
         the video's rows are returned held, for the job to exchange once the spoken clip is checked."""
         video = Spend(model.endpoint, video_paid, self.quote(script.text, script.voice, model).video)
@@ -154,4 +154,4 @@ class Voices:
             for row in held:
                 self.ledger.release(row)
             raise
-        return str(spoken.path), held
+        return spoken, held

@@ -19,6 +19,7 @@ from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
 from components.web.page_script import PAGE_JS
 from components.web.panels import INTRO, examples, interactive, key_box, price_label, script_tab
+from components.web.script_flow import script_flow
 from components.web.video import PlayableVideo
 from components.web.voice_handlers import VoiceHandlers
 
@@ -57,7 +58,7 @@ def build_page(
                                 label="2 · Voice", type="filepath", sources=["upload", "microphone"], elem_id="audio"
                             )
                         with gr.Tab("… or type a script", elem_id="script_tab"):
-                            script, voice, speak, script_estimate = script_tab(voice_handlers.choices())
+                            script, voice, speak, script_estimate, spoken = script_tab(voice_handlers.choices())
                 model = gr.Dropdown(
                     label="3 · Model and price",
                     choices=[(f"{m.label} — {price_label(m.price_per_second)}", m.endpoint) for m in settings.models],
@@ -117,9 +118,9 @@ def build_page(
 
         # After a recording both .change and .stop_recording fire: .change alone is enough.
         gr.on(
-            [audio.change, model.change],
+            [audio.change, model.change, script.change, voice.change],
             handlers.estimate_cost,
-            inputs=[audio, model],
+            inputs=[audio, model, script, voice],
             outputs=estimate,
             api_name="estimate_cost",
             preprocess=False,
@@ -134,9 +135,10 @@ def build_page(
                 fal_key.change,
                 prompt.change,
                 skip_face_check.change,
+                script.change,
             ],
             handlers.readiness,
-            inputs=[image, audio, prompt, model, fal_key, skip_face_check],
+            inputs=[image, audio, prompt, model, fal_key, skip_face_check, script],
             outputs=readiness,
             preprocess=False,
             show_progress="hidden",
@@ -185,16 +187,7 @@ def build_page(
             api_name="recover",
             show_progress="hidden",
         )
-        # A typed script: its total estimate as it is typed, and Speak fills the voice clip (then all else is as usual).
-        gr.on(
-            [script.change, voice.change, model.change],
-            voice_handlers.estimate_script,
-            inputs=[script, voice, model],
-            outputs=script_estimate,
-            show_progress="hidden",
-            trigger_mode="always_last",
-            **PRIVATE,
-        )
         agent_api(studio)
-        speak.click(voice_handlers.speak, [script, voice, fal_key], [audio, script_estimate], api_name="speak")
+        typed = {"script": script, "voice": voice, "speak": speak, "script_estimate": script_estimate}
+        script_flow(voice_handlers, typed | {"spoken": spoken, "audio": audio, "model": model, "fal_key": fal_key})
     return demo

@@ -73,9 +73,12 @@ def interactive(enabled: bool) -> Callable[[], Any]:
     return update
 
 
-def script_tab(choices: list[tuple[str, str]]) -> tuple[gr.Textbox, gr.Dropdown, gr.Button, gr.Markdown]:
-    """Inside the voice tabs: a script, a catalog voice, Speak, and the script's total estimate."""
+def script_tab(choices: list[tuple[str, str]]) -> tuple[gr.Textbox, gr.Dropdown, gr.Button, gr.Markdown, gr.Audio]:
+    """Inside the voice tabs: a script, a catalog voice, Speak, the script's total estimate, the spoken voice."""
     script = gr.Textbox(label="Script", value="", lines=3, max_lines=8, elem_id="script")
     first = choices[0][1] if choices else None
     voice = gr.Dropdown(label="Voice", choices=choices, value=first, elem_id="voice")
-    return script, voice, gr.Button("Speak", elem_id="speak"), gr.Markdown(elem_id="script_estimate")
+    speak = gr.Button("Speak", elem_id="speak")
+    said = gr.Markdown(elem_id="script_estimate")
+    spoken = gr.Audio(label="Spoken voice", type="filepath", interactive=False, elem_id="spoken")
+    return script, voice, speak, said, spoken

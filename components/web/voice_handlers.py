@@ -40,7 +40,19 @@ class VoiceHandlers:
             header = probe_header(spoken.path)
             length = f"{header.seconds:.1f} s" if header is not None else "ready"
             cost = format_cost(spoken.cost)
-            return str(spoken.path), f"🔊 Spoken: {length} · the voice cost {cost}. It is in the voice clip now."
+            return str(spoken.path), (
+                f"🔊 Spoken: {length} · the voice cost {cost}. Listen to it below; Generate animates it "
+                "(the estimate above is now the video's)."
+            )
+
+    def speaking(self, voice: str) -> str:
+        """The line while Speak runs: a voice on fal takes a while, and the page must say it is working."""
+        try:
+            paid = self.studio.voices.resolve(voice)[0].paid
+        except StudioError:
+            paid = False
+        wait = "a voice on fal takes about 20 s" if paid else "the offline voice takes a few seconds"
+        return f"⏳ Speaking the script… {wait}."
 
     def estimate_script(self, text: str, voice: str, model: str) -> str:
         """The script's cost and the video's estimate from its spoken length, as one total."""

@@ -132,6 +132,9 @@ def describe_done(done: Done) -> str:
     lines = [
         f"✅ **Done in {done.elapsed:.0f} s.** Video: {video} · actual cost **{format_cost(run.cost)}** · {run.model}"
     ]
+    if done.voice_cost is not None:
+        total = format_cost(done.voice_cost + run.cost)
+        lines.append(f"🔊 Voice {format_cost(done.voice_cost)} + video {format_cost(run.cost)} = **{total}** in all.")
     if done.note:
         lines.append(done.note)
     if run.parts:
@@ -160,11 +163,13 @@ def reopened(run: Run, recovered: bool) -> str:
     return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_cost(run.cost)}.{ident}"
 
 
-def readiness(missing: list[str], problem: str | None) -> str:
+def readiness(missing: list[str], problem: str | None, from_script: bool = False) -> str:
     if missing:
         return "To generate, add " + ", ".join(missing) + "."
     if problem:
         return f"⚠️ Not ready: {problem}"
+    if from_script:
+        return "✅ Ready — press **Generate**: your script is spoken first, then animated (one total, above)."
     return "✅ Ready — press **Generate**."
 
 
