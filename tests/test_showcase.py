@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from tests.helpers import SERVER_KEY, fast_settings, running_app
 from tests.test_browser import ESTIMATE, STATUS, expected_estimate, set_inputs, text_of, watch_status_until
 
 NO_ESTIMATE = "add a voice clip to see it"
+README_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
 
 
 def test_a_webm_voice_is_estimated_and_clearing_it_raises_no_toast(studio, fal, media, tmp_path):
@@ -66,6 +68,11 @@ def test_the_job_and_its_result_stay_in_view(studio, fal, media, viewport):
             rf"kling-avatar-studio-\d{{4}}-\d\d-\d\d-\d{{4}}-{request_id}\.mp4", saved.value.suggested_filename
         )
         screenshot(page, f"done-{viewport[0]}")
+        if viewport == LAPTOP:  # the README's picture is this moment, as a laptop's screen shows it
+            page.evaluate("window.scrollTo(0, 0)")
+            below = page.locator("#skip_face_check").bounding_box()  # down to the controls; not the test's budget
+            height = min(800, below["y"] + below["height"] + 16)
+            page.screenshot(path=str(README_SCREENSHOT), clip={"x": 0, "y": 0, "width": 1280, "height": height})
 
 
 @pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
