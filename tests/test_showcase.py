@@ -130,3 +130,15 @@ def test_a_typed_script_one_total_ready_playable_and_costed_when_done(studio, fa
         )
         page.wait_for_function("document.querySelector('#spoken a[download]')?.href.includes('script-')", timeout=10000)
         screenshot(page, "script-spoken-player")
+
+
+def test_choosing_an_example_on_a_phone_shows_the_filled_inputs_and_the_price(studio, fal):
+    with open_page(studio, viewport=PHONE) as page:
+        cell = page.locator('[data-testid="dataset-cell-1-0"]')
+        assert page.get_attribute('[data-testid="dataset-cell-1-0"] img', "alt") == "Example portrait person.png"
+        cell.click()
+        page.wait_for_function(f"document.querySelector('{ESTIMATE}').innerText.includes('billed as')", timeout=15000)
+        page.wait_for_timeout(1800)
+        assert in_view(page, ESTIMATE)
+        top = page.eval_on_selector("#audio", "e => e.getBoundingClientRect().top")
+        assert 0 <= top < 844, top  # the filled voice is on screen, above the price

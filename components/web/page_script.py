@@ -120,5 +120,20 @@ STATUS_JS = """
   if (video) new MutationObserver(mute).observe(video, watched);
 """
 
+# Choosing an example fills the inputs far above the examples on a phone: bring the filled inputs and then
+# the price into view (the estimate arrives a moment after the files).
+EXAMPLES_JS = """
+  document.addEventListener("click", (event) => {
+    if (!(event.target instanceof Element) || !event.target.closest('[data-testid^="dataset-cell"]')) return;
+    const show = () => {
+      document.getElementById("image")?.scrollIntoView({ block: "start" });
+      const price = document.getElementById("estimate");
+      if (price && price.getBoundingClientRect().bottom > innerHeight) price.scrollIntoView({ block: "end" });
+    };
+    setTimeout(show, 300);
+    setTimeout(show, 1500);
+  });
+"""
+
 # One load script: the live regions and the upload filter (assets.py), then the behaviour above.
-PAGE_JS = f"() => {{\n  ({ON_LOAD_JS.strip()})();\n{UPLOAD_TYPES_JS}\n{STATUS_JS}\n{A11Y_JS}\n}}"
+PAGE_JS = f"() => {{\n  ({ON_LOAD_JS.strip()})();\n{UPLOAD_TYPES_JS}\n{STATUS_JS}\n{EXAMPLES_JS}\n{A11Y_JS}\n}}"
