@@ -48,6 +48,7 @@ class Done:
     video: Path
     elapsed: float
     note: str | None
+    voice_cost: float | None = None  # a typed script's voice, spoken for this video
 
 
 @dataclass(frozen=True)

@@ -105,8 +105,7 @@ class Studio:
         return Payer(visitor, self.visitor_key(raw_key), self._caps, self.ledger)
 
     def spending_check(self, visitor: Visitor, endpoint: str, raw_key: str | None) -> Callable[[Estimate], None]:
-        """What Generate checks of the owner's budget, for the readiness line: raises as Generate would
-        (sign-in required, a cap reached), without reserving anything. A visitor's own key passes."""
+        """The readiness line's spending check: raises as Generate would (sign-in, caps), reserving nothing."""
         payer, paid = self.payer(visitor, raw_key), self.backends[self.settings.model(endpoint).endpoint].paid
         return lambda estimate: payer.check([Spend(endpoint, paid, estimate)])
 
@@ -139,10 +138,12 @@ class Studio:
         yield Checking(model)
         # Removed when the job's task ends (not when this page stops listening): parts may still be uploading.
         workdir, handed_over, held = Path(tempfile.mkdtemp(prefix="kling-job-")), False, list(held)
+        voice_cost = None  # a typed script's voice, said with the video's cost when it is done
         try:
             if script is not None:
                 yield Speaking(model)
-                audio, held = await self.voices.speak_for_video(script, payer, model, backend.paid)
+                spoken, held = await self.voices.speak_for_video(script, payer, model, backend.paid)
+                audio, voice_cost = str(spoken.path), spoken.cost
             job = await self._inputs.job(image, audio, prompt, model, skip_face_check, workdir)
             same_inputs = None
             if backend.paid:  # a free render is simply made again
@@ -157,7 +158,7 @@ class Studio:
             held = []
             tracked = self._control.start(job, payer.key, visitor, same_inputs, reservations, session, workdir)
             handed_over = True
-            listening = listen(tracked, model, job.estimate, started, self._shown(payer), note=job.note)
+            listening = listen(tracked, model, job.estimate, started, self._shown(payer), job.note, voice_cost)
             async with contextlib.aclosing(listening) as events:
                 async for event in events:
                     if script is not None and isinstance(event, Accepted | Done):  # for its captions later
@@ -176,12 +177,13 @@ class Studio:
     async def resume(
         self, entry: object, raw_key: str | None, visitor: Visitor
     ) -> AsyncIterator[Working | Accepted | Done]:
-        """Follow a run the history says is still pending — after a reload or a restart — without a new submit.
-        Only a job this app showed to this payer, with at most as many parts as a narration can have."""
-        run, started, payer = from_entry(entry), time.monotonic(), self.payer(visitor, raw_key)
+        """Follow a pending run again (a reload, a restart) without a new submit: only one shown to this payer."""
+        run, payer = from_entry(entry), self.payer(visitor, raw_key)
         model, resumed = self.settings.model(run.endpoint), run if run.parts else None
         check_resumable(run, model.limits.audio, payer.id, self.ledger.sightings.visible_to)
         tracked = self._control.tracked_again(run, payer.key)
+        # The clock runs from the job's start, not from this page: after a reload it goes on counting.
+        started = min(tracked.started, time.monotonic() - run.age_seconds())
         listening = listen(tracked, model, None, started, self._shown(payer), from_latest=True, resumed=resumed)
         async with contextlib.aclosing(listening) as events:
             async for event in events:
@@ -195,5 +197,5 @@ class Studio:
         return await self._control.stop(session, self.visitor_key(raw_key))
 
     async def stop_job(self, tracked: Tracked, payer: Payer) -> Stopped:
-        """Stop a job found by its id (an agent's cancel): the same rules as Stop on the page."""
+        # An agent's cancel, by the job's id: the same rules as Stop on the page.
         return await self._control.stop_tracked(tracked, payer.key)

@@ -31,6 +31,15 @@ if ((${#packages[@]})); then
   fi
 fi
 
+# The accessibility test injects axe-core (npm, MPL-2.0) into the page; it lives in git-ignored tests/node_modules.
+if [[ "${1:-}" == dev && ! -f tests/node_modules/axe-core/axe.min.js ]]; then
+  if command -v npm >/dev/null; then
+    npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix tests axe-core@4.14 >/dev/null
+  else
+    echo "Please install npm (the accessibility test needs axe-core from it)." >&2
+  fi
+fi
+
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 requirements=requirements.txt
 [[ "${1:-}" == dev ]] && requirements=requirements-dev.txt

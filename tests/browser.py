@@ -34,7 +34,13 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def open_page(url: str, microphone_wav: Path | None = None, viewport: tuple[int, int] = (1280, 1000)):
+def open_page(
+    url: str,
+    microphone_wav: Path | None = None,
+    viewport: tuple[int, int] = (1280, 1000),
+    timezone_id: str | None = None,
+    color_scheme: str = "light",
+):
     args = list(CHROMIUM_ARGS)
     if microphone_wav is not None:
         args += [
@@ -47,6 +53,8 @@ def open_page(url: str, microphone_wav: Path | None = None, viewport: tuple[int,
         context = browser.new_context(
             viewport={"width": viewport[0], "height": viewport[1]},
             permissions=["microphone"] if microphone_wav is not None else [],
+            timezone_id=timezone_id,
+            color_scheme=color_scheme,
         )
         page = context.new_page()
         page.goto(url)
@@ -55,6 +63,14 @@ def open_page(url: str, microphone_wav: Path | None = None, viewport: tuple[int,
             yield page
         finally:
             browser.close()
+
+
+def in_view(page, selector: str) -> bool:
+    """The element's whole box is inside the viewport (not merely somewhere on the page)."""
+    return page.eval_on_selector(
+        selector,
+        "e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight }",
+    )
 
 
 def screenshot(page, name: str) -> Path:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
 
+from components.spending.pricing import billed_seconds
 from tests.browser import open_page, screenshot
 from tests.fakes.media import probe_seconds, tone_wav
 
@@ -15,7 +15,7 @@ STATUS = "#status"
 
 
 def expected_estimate(seconds: float, price: float = 0.115) -> str:
-    billed = max(1, math.ceil(seconds - 0.05))
+    billed = billed_seconds(seconds)
     return f"{seconds:.1f} s, billed as {billed} s × ${price:g}/s = ${billed * price + 1e-9:.2f}"
 
 
@@ -143,7 +143,7 @@ def test_keyless_page_previews_and_remembers_across_a_reload(keyless, fal, media
         page.reload()
         page.wait_for_selector("#generate")
         page.click("#history input")
-        option = page.get_by_role("option", name=re.compile(r"Local preview \(not Kling\) · \d+\.\d s · \$0\.00"))
+        option = page.get_by_role("option", name=re.compile(r"Local preview \(not Kling\) · \d+\.\d s · Free"))
         option.first.click()
         page.click("#reopen")
         watch_status_until(page, "Re-opened from your history")

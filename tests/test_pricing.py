@@ -1,6 +1,6 @@
 import pytest
 
-from components.spending.pricing import actual_cost, estimate, format_dollars, format_price
+from components.spending.pricing import actual_cost, estimate, format_cost, format_dollars, format_price
 
 
 @pytest.mark.parametrize(
@@ -22,9 +22,16 @@ def test_estimate_bills_whole_seconds_rounded_up(seconds, price, billed, text):
     assert quote.describe() == text
 
 
-def test_actual_cost_uses_the_returned_duration():
-    assert actual_cost(8.4, 0.115) == pytest.approx(0.966)
-    assert format_dollars(actual_cost(8.4, 0.115)) == "$0.97"
+def test_actual_cost_bills_the_returned_duration_as_the_estimate_bills_the_clip():
+    assert actual_cost(8.4, 0.115) == pytest.approx(9 * 0.115)
+    assert format_dollars(actual_cost(8.4, 0.115)) == format_dollars(estimate(8.4, 0.115).dollars) == "$1.04"
+    assert actual_cost(4.075, 0.115) == pytest.approx(estimate(4.008, 0.115).dollars)  # a 4.0 s WAV sent as MP3
+
+
+def test_a_cost_of_nothing_is_free_and_a_fraction_of_a_cent_is_not_zero():
+    assert format_cost(0) == "Free"
+    assert format_cost(0.002) == "under $0.01"
+    assert format_cost(1.035) == "$1.04"
 
 
 def test_prices_keep_significant_digits():

@@ -33,7 +33,9 @@ def test_anything_else_still_goes_through_gradios_conversion(tmp_path, monkeypat
     player = PlayableVideo()
     trusted = clip(tmp_path / "ok.mp4", "-c:v", "libx264")
     served = player.postprocess(str(trusted))
-    assert served.path == str(trusted)  # served as it is, and saved under a name that says what it is
+    # Served unconverted, and under a name that says what it is: the served file's own name (the browser
+    # saves by the server's Content-Disposition, which names the file, not the link's attribute).
+    assert Path(served.path).read_bytes() == trusted.read_bytes() and Path(served.path).name == served.orig_name
     assert re.fullmatch(r"kling-avatar-studio-\d{4}-\d\d-\d\d-\d{4}-ok\.mp4", served.orig_name)
     converted = player.postprocess(str(clip(tmp_path / "old.mp4", "-c:v", "mpeg4"))).path
     assert converted != str(tmp_path / "old.mp4") and is_h264_mp4(Path(converted))

@@ -74,8 +74,9 @@ class FalBackend:
                 handle = await client.submit(job.endpoint, arguments)
             except _FAL_ERRORS as exc:
                 raise explain(exc, None, self.timeout) from None
-            price, least = job.model.price_per_second, job.model.price.min_seconds
-            async with contextlib.aclosing(self._follow(handle, price, job.estimate.seconds, least)) as events:
+            price, rule = job.model.price_per_second, job.model.price
+            following = self._follow(handle, price, job.estimate.seconds, rule.min_seconds, rule.rounding)
+            async with contextlib.aclosing(following) as events:
                 async for event in events:
                     yield event
 
@@ -138,7 +139,12 @@ class FalBackend:
         yield self._server_client
 
     async def _follow(
-        self, handle: fal_client.AsyncRequestHandle, price: float, fallback_seconds: float, min_seconds: float = 0.0
+        self,
+        handle: fal_client.AsyncRequestHandle,
+        price: float,
+        fallback_seconds: float,
+        min_seconds: float = 0.0,
+        rounding: str = "up",
     ) -> AsyncIterator[Progress | Finished]:
         """Queue and progress updates until fal says COMPLETED, then the result and the video.
 
@@ -161,7 +167,7 @@ class FalBackend:
         except _FAL_ERRORS as exc:
             raise explain(exc, request_id, self.timeout, accepted=True) from None
         seconds = video_seconds(result, video, fallback_seconds)
-        cost = actual_cost(seconds, price, min_seconds)
+        cost = actual_cost(seconds, price, min_seconds, rounding)
         yield Finished(video=video, seconds=seconds, cost=cost, request_id=request_id)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from components.errors import InputRejected
-from components.spending.pricing import format_dollars
+from components.spending.pricing import format_cost
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.backends.base import Finished, Progress
@@ -72,10 +72,19 @@ class Run:
         ident += f" · {len(self.parts)} parts" if self.parts else ""
         if self.is_pending:
             return f"⏳ {when} UTC · {self.model} · still running at fal{ident}"
-        return f"{when} UTC · {self.model} · {self.seconds:.1f} s · {format_dollars(self.cost)}{ident}"
+        return f"{when} UTC · {self.model} · {self.seconds:.1f} s · {format_cost(self.cost)}{ident}"
 
     def entry(self) -> dict:
         return asdict(self)
+
+    def age_seconds(self) -> float:
+        """Since `finished_at` (for a pending run, when fal accepted it); 0 for a time that cannot be read."""
+        try:
+            stamp = datetime.fromisoformat(self.finished_at)
+        except ValueError:
+            return 0.0
+        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+        return max(0.0, (datetime.now(timezone.utc) - stamp).total_seconds())
 
 
 def pending_run(model: Model, progress: Progress, estimate: Estimate | None, resumed: Run | None) -> Run | None:

@@ -24,8 +24,9 @@ async def listen(
     estimate: Estimate | None,
     started: float,
     shown: Callable[[list[str]], None],
-    from_latest: bool = False,
     note: str | None = None,
+    voice_cost: float | None = None,
+    from_latest: bool = False,
     resumed: Run | None = None,
 ) -> AsyncIterator[Working | Accepted | Done | Stopped]:
     """If the page goes away before fal took the job, the job stops too. Each new request id (a narration
@@ -37,7 +38,8 @@ async def listen(
             if isinstance(event, Made):
                 if event.run.request_id is None:  # a preview: its name is what the payer was shown of it
                     shown([event.run.video.removesuffix(".mp4")])
-                yield Done(event.run, event.video, elapsed, " ".join(filter(None, [event.note, note])) or None)
+                said = " ".join(filter(None, [event.note, note])) or None
+                yield Done(event.run, event.video, elapsed, said, voice_cost)
                 continue
             working = Working(event, model, estimate, elapsed, note)
             pending = pending_run(model, event, estimate, resumed)

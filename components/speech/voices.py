@@ -22,7 +22,7 @@ from components.inputs.audio import compressed_voice
 from components.speech.speech import check_script, script_cost, speak_offline, spoken_seconds
 from components.spending.free_work import FreeWork
 from components.spending.payer import Spend
-from components.spending.pricing import format_dollars, model_estimate
+from components.spending.pricing import format_cost, model_estimate
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.config.settings import Model, Settings
@@ -44,9 +44,10 @@ class ScriptQuote:
         return self.script_dollars + self.video.dollars
 
     def describe(self, engine: TtsEngine) -> str:
-        voice = "Free" if not engine.paid else f"{self.characters:,} characters = {format_dollars(self.script_dollars)}"
+        voice = "Free" if not engine.paid else f"{self.characters:,} characters = {format_cost(self.script_dollars)}"
+        total = f"Total ≈ {format_cost(self.total)}" if self.total else "Total: Free"
         return (
-            f"Voice: {voice} · Video: about {self.video.describe()} · **Total ≈ {format_dollars(self.total)}** "
+            f"Voice: {voice} · Video: about {self.video.describe()} · **{total}** "
             "(the video is billed from the spoken length, known once it is spoken)"
         )
 
@@ -141,7 +142,7 @@ class Voices:
 
     async def speak_for_video(
         self, script: Script, payer: Payer, model: Model, video_paid: bool
-    ) -> tuple[str, list[int]]:
+    ) -> tuple[Spoken, list[int]]:
         """A typed script's voice and an estimate of its video, reserved in one step before a byte is spoken;
         the video's rows are returned held, for the job to exchange once the spoken clip is checked."""
         video = Spend(model.endpoint, video_paid, self.quote(script.text, script.voice, model).video)
@@ -153,4 +154,4 @@ class Voices:
             for row in held:
                 self.ledger.release(row)
             raise
-        return str(spoken.path), held
+        return spoken, held

@@ -1,9 +1,10 @@
 """Cost arithmetic. Pure: no I/O, no gradio.
 
-fal does not document its billing granularity, so estimates bill whole seconds
-rounded up (the cautious reading) unless a model's price rule says `rounding: exact`;
-a model's `min_seconds` bills a shorter video as that long. The actual cost uses the
-`duration` fal returns with the finished video (or the video's own length).
+fal does not document its billing granularity, so the app keeps one rule for what it shows
+before and after: whole seconds rounded up (the cautious reading) unless a model's price rule
+says `rounding: exact`, and a model's `min_seconds` bills a shorter video as that long. The
+estimate applies the rule to the clip's length, the finished cost to the `duration` fal returns
+(or the video's own length), so the two agree whenever fal returns the audio's length.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.config.models import Model
 
-HEADER_SLACK_SECONDS = 0.05
+HEADER_SLACK_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,17 @@ class Estimate:
         )
 
 
-def estimate(seconds: float, price_per_second: float, min_seconds: float = 0.0, rounding: str = "up") -> Estimate:
-    # Headers overstate MP3 length by the encoder's delay and padding (~0.05 s),
-    # so a clip that decodes to exactly 5 s is not quoted as 6.
+def billed_seconds(seconds: float, min_seconds: float = 0.0, rounding: str = "up") -> float:
+    # An MP3 reads longer than its sound by the encoder's delay and padding (up to ~2,300 samples: 0.05 s at
+    # 44.1 kHz, 0.1 s at 22 kHz), and the app sends WAVs as MP3s: a 4.0 s WAV comes back from fal as 4.07 s.
+    # Without this slack the estimate (4 s) and the finished cost (5 s) would disagree on the same sound.
     if rounding == "exact":
-        billed: float = max(min_seconds, round(seconds, 2))
-    else:
-        billed = max(1, math.ceil(min_seconds), math.ceil(seconds - HEADER_SLACK_SECONDS))
+        return max(min_seconds, round(seconds, 2))
+    return max(1, math.ceil(min_seconds), math.ceil(seconds - HEADER_SLACK_SECONDS))
+
+
+def estimate(seconds: float, price_per_second: float, min_seconds: float = 0.0, rounding: str = "up") -> Estimate:
+    billed = billed_seconds(seconds, min_seconds, rounding)
     return Estimate(seconds, billed, price_per_second, (), min_seconds, rounding)
 
 
@@ -84,8 +89,18 @@ def model_estimate(model: Model, part_seconds: list[float]) -> Estimate:
     return estimate_parts(part_seconds, model.price_per_second, rule.min_seconds, rule.rounding)
 
 
-def actual_cost(video_seconds: float, price_per_second: float, min_seconds: float = 0.0) -> float:
-    return max(video_seconds, min_seconds) * price_per_second
+def actual_cost(video_seconds: float, price_per_second: float, min_seconds: float = 0.0, rounding: str = "up") -> float:
+    """The estimate's rule on the returned duration: 8.4 s is shown as 9 s billed, before and after."""
+    return billed_seconds(video_seconds, min_seconds, rounding) * price_per_second
+
+
+def format_cost(amount: float) -> str:
+    """What the page shows for a cost: "Free" for nothing, never "$0.00" for a cost under a cent."""
+    if amount <= 0:
+        return "Free"
+    if amount < 0.005:
+        return "under $0.01"
+    return format_dollars(amount)
 
 
 def format_dollars(amount: float) -> str:

@@ -1,8 +1,9 @@
 """What the page carries besides components: link-preview metadata, the theme's contrast, accessibility.
 
 Gradio has no switch for these, so they are set here once: `head` (metadata), `css`
-(text colours that meet WCAG AA on white), and `ON_LOAD_JS`, which marks the status,
-estimate and readiness lines as polite live regions (screen readers hear them change)
+(text colours that meet WCAG AA on white), and `ON_LOAD_JS`, which marks the estimate
+and readiness lines as polite live regions (screen readers hear them change; the status, which changes
+every second, speaks through page_script.py's announcer)
 and widens the voice upload's file filter to every format the studio accepts
 (browsers file `.webm` under video/webm, which `audio/*` leaves out).
 """
@@ -38,7 +39,7 @@ AUDIO_ACCEPT = "audio/*,.mp3,.wav,.m4a,.aac,.ogg,.oga,.opus,.flac,.webm,.weba"
 
 ON_LOAD_JS = f"""
 () => {{
-  for (const id of ["status", "estimate", "readiness", "allowance"]) {{
+  for (const id of ["estimate", "readiness", "allowance"]) {{
     const region = document.getElementById(id);
     if (region) {{ region.setAttribute("aria-live", "polite"); region.setAttribute("role", "status"); }}
   }}
@@ -51,8 +52,12 @@ ON_LOAD_JS = f"""
 }}
 """
 
-# Put the job's status in view the moment Generate is pressed (on a phone it is below the button).
-SHOW_STATUS_JS = "() => { document.getElementById('status')?.scrollIntoView({block: 'nearest'}); return []; }"
+# The moment Generate is pressed: the status pinned on a phone (page_script.py unpins it when the job ends),
+# scrolled into view beside the video on a wider screen.
+SHOW_STATUS_JS = (
+    "() => { const s = document.getElementById('status'); s?.classList.add('kas-running');"
+    " if (matchMedia('(min-width: 641px)').matches) s?.scrollIntoView({block: 'nearest'}); return []; }"
+)
 
 THEME = gr.themes.Soft(primary_hue="indigo").set(
     # AA contrast on white: indigo-700 buttons (white text 7.8:1), grey-600/700 help and labels.
@@ -62,10 +67,29 @@ THEME = gr.themes.Soft(primary_hue="indigo").set(
     body_text_color_subdued="#4b5563",
     block_label_text_color="#374151",
     block_info_text_color="#4b5563",
+    # The label chips and the selected tab: indigo-800 on indigo-100 and on white (AA), indigo-300 on dark.
+    block_title_text_color="#3730a3",
+    color_accent="#4338ca",
+    link_text_color_dark="#a5b4fc",
+    link_text_color_visited_dark="#c4b5fd",
+    link_text_color_hover_dark="#c7d2fe",
+    link_text_color_active_dark="#c7d2fe",
 )
 
 CSS = """
 footer, footer a, footer button { color: #374151 !important; }
 .dark footer, .dark footer a, .dark footer button { color: #d1d5db !important; }
 #status { min-height: 2.5em; }
+/* Gradio's audio player draws its times and speed in grey-400 (2.5:1 on white): the subdued text colour. */
+.dark { --color-accent: #a5b4fc; }  /* the theme has no dark accent of its own */
+time#time, time#duration, button.playback span { color: var(--body-text-color-subdued) !important; }
+#status progress { width: 100%; height: 0.9em; accent-color: #4338ca; display: block; margin: 0.25em 0; }
+#readiness.kas-stale { display: none; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+/* On a phone the running job stays pinned in view at the bottom of the screen, whatever is scrolled. */
+@media (max-width: 640px) {
+  #status.kas-running { position: fixed; left: 0; right: 0; bottom: 0; z-index: 50; margin: 0; padding: 0.5em 1em;
+    max-height: 40vh; overflow: auto; background: var(--background-fill-primary);
+    border-top: 2px solid #4338ca; box-shadow: 0 -4px 12px rgba(0, 0, 0, 0.15); }
+}
 """

@@ -16,7 +16,7 @@ from components.errors import StudioError
 from components.events import Done, Reused, Stopped, Working
 from components.history.runs import from_entry, remember
 from components.running.compare import MAX_MODELS, check_comparison, compare, compare_sessions, comparison_spends
-from components.spending.pricing import format_dollars, model_estimate
+from components.spending.pricing import format_cost, format_dollars, model_estimate
 from components.studio import Studio
 from components.web import wording
 from components.web.edge import as_gradio_error, file_path, sentence, visitor_of
@@ -132,7 +132,7 @@ def _label(event: object, chosen: Model, wall: float) -> str:
         run, how = event.run, "re-used, nothing spent" if isinstance(event, Reused) else f"{wall:.0f} s"
         billed = model_estimate(chosen, [run.seconds]).billed_seconds
         return (
-            f"**{model}** — ✅ {run.seconds:.1f} s (billed ≈ {billed:g} s) · {format_dollars(run.cost)} · {how}"
+            f"**{model}** — ✅ {run.seconds:.1f} s, billed as {billed:g} s · {format_cost(run.cost)} · {how}"
             f" · {code(run.request_id)}"
         )
     return f"**{model}** — ⏳ checking"

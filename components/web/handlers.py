@@ -28,23 +28,32 @@ from components.web.edge import (
     visitor_of,
 )
 from components.web.history_handlers import HistoryHandlers
+from components.web.voice_handlers import VoiceHandlers
 
 
 @dataclass(frozen=True)
 class Handlers(HistoryHandlers):
     studio: Studio = field(repr=False)
 
-    async def estimate_cost(self, audio: Any, model: str, options: Any = None) -> str:
+    async def estimate_cost(
+        self, audio: Any, model: str, options: Any = None, script: str = "", voice: str = ""
+    ) -> str:
         """Estimate what a talking-avatar video will cost before making it. Free; nothing is sent to fal.
 
         Args:
             audio: The voice clip (MP3, WAV, M4A, AAC, OGG, FLAC or WebM; 2–300 s), as a file or data: URL.
             model: A model endpoint; the catalog tool lists every one with its price, e.g. "local/preview" (free).
             options: The model's options as a JSON object, e.g. {"resolution": "720p"}; the price may depend on them.
+            script: Optional text to speak when no audio is given: the estimate is then the voice and the video.
+            voice: The catalog voice for the script, e.g. "espeak:en-us" (free); see speak.
 
         Returns:
             A Markdown line: the clip's length, billed seconds × price = dollars, and why it would be refused.
         """
+        if file_path(audio) is None:  # cleared, or the first half of a replacement: no alarm, no old price
+            if (script or "").strip():  # the same total as the script's own panel: one number on the page
+                return f"**Estimated cost:** {VoiceHandlers(self.studio).estimate_script(script, voice, model)}"
+            return wording.NO_ESTIMATE
         with as_gradio_error():
             return wording.describe_quote(await self.studio.preflight.estimate(file_path(audio), model, options))
 
@@ -59,9 +68,12 @@ class Handlers(HistoryHandlers):
         options: Any,
         request: gr.Request,
         profile: gr.OAuthProfile | None,
+        script: str = "",
     ) -> str:
         """One line under Generate: "Ready" only when every check Generate makes would pass, the owner's caps too."""
         preflight, paths = self.studio.preflight, (file_path(image), file_path(audio))
+        if paths[1] is None and (script or "").strip():  # Generate speaks the script first
+            return wording.readiness(preflight.missing(paths[0], "script", model, fal_key), None, True)
         missing = preflight.missing(*paths, model, fal_key)
         if missing:
             return wording.readiness(missing, None)

@@ -12,13 +12,16 @@ from typing import Any
 import gradio as gr
 
 from components.studio import Studio
+from components.web import wording
 from components.web.agent_api import agent_api
-from components.web.assets import ON_LOAD_JS, SHOW_STATUS_JS
+from components.web.assets import SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
 from components.web.options_panel import model_options, price_label
+from components.web.page_script import PAGE_JS
 from components.web.panels import INTRO, examples, interactive, key_box, script_tab
 from components.web.post_panel import post_panel
+from components.web.script_flow import script_flow
 from components.web.video import PlayableVideo
 from components.web.voice_handlers import VoiceHandlers
 
@@ -57,7 +60,7 @@ def build_page(
                                 label="2 · Voice", type="filepath", sources=["upload", "microphone"], elem_id="audio"
                             )
                         with gr.Tab("… or type a script", elem_id="script_tab"):
-                            script, voice, speak, script_estimate = script_tab(voice_handlers.choices())
+                            script, voice, speak, script_estimate, spoken = script_tab(voice_handlers.choices())
                 first_model = settings.default_for(server_has_key)
                 model = gr.Dropdown(
                     label="3 · Model and price",
@@ -66,13 +69,10 @@ def build_page(
                     elem_id="model",
                 )
                 options = model_options(settings, model, first_model)  # the chosen model's own options
-                estimate = gr.Markdown(
-                    "**Estimated cost:** add a voice clip to see it.", label="Estimate", elem_id="estimate"
-                )
+                estimate = gr.Markdown(wording.NO_ESTIMATE, label="Estimate", elem_id="estimate")
                 with gr.Row():
                     generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
                     stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False, scale=1)
-                status = gr.Markdown(label="Status", elem_id="status")
                 readiness = gr.Markdown(elem_id="readiness")
                 skip_face_check = gr.Checkbox(
                     label="Go ahead without a face check (it can miss drawn or stylised faces)",
@@ -90,7 +90,8 @@ def build_page(
                         elem_id="new_take",
                     )
                 examples(image, audio, prompt)
-            with gr.Column(scale=4):
+            with gr.Column(scale=4):  # the job's status beside its video (assets.py pins it on a phone)
+                status = gr.Markdown(label="Status", elem_id="status")
                 video = PlayableVideo(
                     label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=360
                 )
@@ -124,9 +125,9 @@ def build_page(
 
         # After a recording both .change and .stop_recording fire: .change alone is enough.
         gr.on(
-            [audio.change, model.change, options.change],
+            [audio.change, model.change, options.change, script.change, voice.change],
             handlers.estimate_cost,
-            inputs=[audio, model, options],
+            inputs=[audio, model, options, script, voice],
             outputs=estimate,
             api_name="estimate_cost",
             preprocess=False,
@@ -135,9 +136,9 @@ def build_page(
         )
         changes = [image.change, audio.change, model.change, options.change, fal_key.change, prompt.change]
         gr.on(
-            [demo.load, *changes, skip_face_check.change],
+            [demo.load, *changes, skip_face_check.change, script.change],
             handlers.readiness,
-            inputs=[image, audio, prompt, model, fal_key, skip_face_check, options],
+            inputs=[image, audio, prompt, model, fal_key, skip_face_check, options, script],
             outputs=readiness,
             preprocess=False,
             show_progress="hidden",
@@ -175,7 +176,7 @@ def build_page(
             show_progress="hidden",
             **PRIVATE,
         )
-        demo.load(None, js=ON_LOAD_JS, **PRIVATE)
+        demo.load(None, js=PAGE_JS, **PRIVATE)
         demo.load(handlers.choices, inputs=history, outputs=history_list, **PRIVATE)
         reopen.click(handlers.reopen, inputs=[history, history_list, fal_key], outputs=[video, status], **PRIVATE)
         recover.click(
@@ -185,16 +186,7 @@ def build_page(
             api_name="recover",
             show_progress="hidden",
         )
-        # A typed script: its total estimate as it is typed, and Speak fills the voice clip (then all else is as usual).
-        gr.on(
-            [script.change, voice.change, model.change],
-            voice_handlers.estimate_script,
-            inputs=[script, voice, model],
-            outputs=script_estimate,
-            show_progress="hidden",
-            trigger_mode="always_last",
-            **PRIVATE,
-        )
         agent_api(studio)
-        speak.click(voice_handlers.speak, [script, voice, fal_key], [audio, script_estimate], api_name="speak")
+        typed = {"script": script, "voice": voice, "speak": speak, "script_estimate": script_estimate}
+        script_flow(voice_handlers, typed | {"spoken": spoken, "audio": audio, "model": model, "fal_key": fal_key})
     return demo

@@ -13,7 +13,8 @@ from components.config.settings import Settings
 INTRO = """# 🗣️ Kling Avatar Studio
 Give a **portrait** and a **voice clip**, check the price, press **Generate**: a talking-avatar video by
 [Kling AI Avatar](https://fal.ai/models/fal-ai/kling-video/ai-avatar/v2/pro) on fal.ai, in a few minutes.
-No key? The free **Local preview** shows the whole flow. Or start from an example below."""
+Prices are per second of video, **billed in whole seconds rounded up** — the estimate and the final cost use
+this one rule. No key? The free **Local preview** shows the whole flow. Or start from an example below."""
 
 KEY_HELP = (
     "Used for your requests only, never stored or shown. "
@@ -67,9 +68,12 @@ def interactive(enabled: bool) -> Callable[[], Any]:
     return update
 
 
-def script_tab(choices: list[tuple[str, str]]) -> tuple[gr.Textbox, gr.Dropdown, gr.Button, gr.Markdown]:
-    """Inside the voice tabs: a script, a catalog voice, Speak, and the script's total estimate."""
+def script_tab(choices: list[tuple[str, str]]) -> tuple[gr.Textbox, gr.Dropdown, gr.Button, gr.Markdown, gr.Audio]:
+    """Inside the voice tabs: a script, a catalog voice, Speak, the script's total estimate, the spoken voice."""
     script = gr.Textbox(label="Script", value="", lines=3, max_lines=8, elem_id="script")
     first = choices[0][1] if choices else None
     voice = gr.Dropdown(label="Voice", choices=choices, value=first, elem_id="voice")
-    return script, voice, gr.Button("Speak", elem_id="speak"), gr.Markdown(elem_id="script_estimate")
+    speak = gr.Button("Speak", elem_id="speak")
+    said = gr.Markdown(elem_id="script_estimate")
+    spoken = gr.Audio(label="Spoken voice", type="filepath", interactive=False, elem_id="spoken")
+    return script, voice, speak, said, spoken

@@ -9,6 +9,8 @@ bytes here costs no child process. Anything else still goes through Gradio's own
 from __future__ import annotations
 
 import mmap
+import os
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -36,8 +38,23 @@ class PlayableVideo(gr.Video):
 
     def postprocess(self, value: Any) -> FileData | None:
         if isinstance(value, (str, Path)) and is_h264_mp4(Path(value)):
-            return FileData(path=str(value), orig_name=download_name(Path(value)))
+            named = self._named_copy(Path(value))
+            return FileData(path=str(named), orig_name=named.name)
         return super().postprocess(value)
+
+    def _named_copy(self, video: Path) -> Path:
+        """The video in Gradio's cache under its download name. The browser saves a file under the name the
+        server sends (Content-Disposition, from the served file's own name), which beats the link's `download`
+        attribute; Gradio serves a file already in its cache as it is, so this link is the copy it would make."""
+        named = Path(self.GRADIO_CACHE) / f"named-{video.stem}" / download_name(video)
+        if not (named.is_file() and named.stat().st_size == video.stat().st_size):
+            named.parent.mkdir(parents=True, exist_ok=True)
+            named.unlink(missing_ok=True)
+            try:
+                os.link(video, named)  # no second copy on disk
+            except OSError:  # another file system, or links not allowed
+                shutil.copyfile(video, named)
+        return named
 
 
 def download_name(video: Path) -> str:

@@ -9,7 +9,7 @@ import gradio as gr
 
 from components.errors import StudioError
 from components.inputs.audio_probe import probe_header
-from components.spending.pricing import format_dollars
+from components.spending.pricing import format_cost
 from components.studio import Studio
 from components.web.edge import as_gradio_error, visitor_of
 
@@ -39,8 +39,20 @@ class VoiceHandlers:
             spoken = await self.studio.voices.speak(text, voice, payer, model)
             header = probe_header(spoken.path)
             length = f"{header.seconds:.1f} s" if header is not None else "ready"
-            cost = format_dollars(spoken.cost) if spoken.cost else "free"
-            return str(spoken.path), f"🔊 Spoken: {length} · the voice cost {cost}. It is in the voice clip now."
+            cost = format_cost(spoken.cost)
+            return str(spoken.path), (
+                f"🔊 Spoken: {length} · the voice cost {cost}. Listen to it below; Generate animates it "
+                "(the estimate above is now the video's)."
+            )
+
+    def speaking(self, voice: str) -> str:
+        """The line while Speak runs: a voice on fal takes a while, and the page must say it is working."""
+        try:
+            paid = self.studio.voices.resolve(voice)[0].paid
+        except StudioError:
+            paid = False
+        wait = "a voice on fal takes about 20 s" if paid else "the offline voice takes a few seconds"
+        return f"⏳ Speaking the script… {wait}."
 
     def estimate_script(self, text: str, voice: str, model: str) -> str:
         """The script's cost and the video's estimate from its spoken length, as one total."""

@@ -10,7 +10,7 @@ from components.backends.base import PartStatus
 from components.events import Allowance, Done, Stopped, Working
 from components.history.runs import Run
 from components.inputs.jobs import Quote
-from components.spending.pricing import format_dollars
+from components.spending.pricing import billed_seconds, format_cost, format_dollars
 from components.web.escape import code, code_block, plain
 
 _STAGE_TITLES = {
@@ -22,6 +22,9 @@ _STAGE_TITLES = {
     "downloading": "Done at fal — fetching the video…",
     "rendering": "Rendering the local preview",
 }
+
+
+NO_ESTIMATE = "**Estimated cost:** add a voice clip to see it."
 
 
 def describe_quote(quote: Quote) -> str:
@@ -82,13 +85,17 @@ _PART_STAGES = {
 }
 
 
-def progress_bar(elapsed: float, typical: float, width: int = 16) -> str:
-    """Elapsed time against the model's typical duration (space.yaml), and when it should be done."""
-    share = min(0.95, elapsed / typical) if typical > 0 else 0.0
-    filled = round(share * width)
+def progress_bar(elapsed: float, typical: float) -> str:
+    """Elapsed time against the model's typical duration (space.yaml), and when it should be done.
+
+    A real bar (`<progress>`, which has a role and a value for screen readers), and the finish time as a
+    `<time>` in UTC that the page's script shows in the visitor's own time zone."""
+    percent = round(100 * min(0.95, elapsed / typical)) if typical > 0 else 0
     finish = datetime.now(timezone.utc) + timedelta(seconds=max(0.0, typical - elapsed))
-    expected = f"usually done around {finish:%H:%M} UTC" if elapsed < typical else "taking longer than usual"
-    return f"`{'▰' * filled}{'▱' * (width - filled)}` {elapsed:.0f} s elapsed · {expected}"
+    when = f'<time datetime="{finish:%Y-%m-%dT%H:%M:%SZ}">{finish:%H:%M} UTC</time>'
+    expected = f"usually done around {when}" if elapsed < typical else "taking longer than usual"
+    bar = f'<progress max="100" value="{percent}" aria-label="Job progress">{percent} %</progress>'
+    return f"{bar} {percent} % · {elapsed:.0f} s elapsed · {expected}"
 
 
 def stopped(outcome: Stopped) -> str:
@@ -114,13 +121,20 @@ def stopped(outcome: Stopped) -> str:
 
 
 def describe_done(done: Done) -> str:
+    """The cost by the estimate's rule (whole seconds rounded up) on the length fal returned."""
     run = done.run
-    parts = f" from {len(run.parts)} parts joined" if run.parts else ""
-    source = f"from the {run.seconds:.1f} s fal returned" if run.request_id else "rendered on this machine"
+    if run.parts:
+        video = f"{run.seconds:.1f} s from {len(run.parts)} parts joined, each part billed in whole seconds"
+    elif run.request_id:
+        video = f"{run.seconds:.1f} s as fal returned it, billed as {billed_seconds(run.seconds)} s"
+    else:
+        video = f"{run.seconds:.1f} s, rendered on this machine"
     lines = [
-        f"✅ **Done in {done.elapsed:.0f} s.** Video: {run.seconds:.1f} s{parts} · actual cost "
-        f"{format_dollars(run.cost)} ({source}) · {run.model}",
+        f"✅ **Done in {done.elapsed:.0f} s.** Video: {video} · actual cost **{format_cost(run.cost)}** · {run.model}"
     ]
+    if done.voice_cost is not None:
+        total = format_cost(done.voice_cost + run.cost)
+        lines.append(f"🔊 Voice {format_cost(done.voice_cost)} + video {format_cost(run.cost)} = **{total}** in all.")
     if done.note:
         lines.append(done.note)
     if run.parts:
@@ -146,14 +160,16 @@ def reopened(run: Run, recovered: bool) -> str:
         else "Re-opened from your history."
     )
     ident = f" Request id: {code(run.request_id)}." if run.request_id else ""
-    return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_dollars(run.cost)}.{ident}"
+    return f"📼 **{how}** {run.model} · {run.seconds:.1f} s · {format_cost(run.cost)}.{ident}"
 
 
-def readiness(missing: list[str], problem: str | None) -> str:
+def readiness(missing: list[str], problem: str | None, from_script: bool = False) -> str:
     if missing:
         return "To generate, add " + ", ".join(missing) + "."
     if problem:
         return f"⚠️ Not ready: {problem}"
+    if from_script:
+        return "✅ Ready — press **Generate**: your script is spoken first, then animated (one total, above)."
     return "✅ Ready — press **Generate**."
 
 
