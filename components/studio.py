@@ -127,9 +127,8 @@ class Studio:
         held: Sequence[int] = (),
         options: Mapping[str, Any] | str | None = None,
     ) -> AsyncIterator[Event]:
-        """`script`: speak it first (voice and video reserved together); `held`: ledger rows reserved for this
-        video by a comparison, exchanged for the exact ones once the inputs are checked; `options`: the
-        model's own choices (resolution, aspect ratio…; a mapping or its JSON text), checked against its entry."""
+        """`script`: spoken first (voice and video reserved together); `held`: rows a comparison reserved, exchanged
+        once the inputs are checked; `options`: the model's own choices (a mapping or JSON), checked."""
         started, model = time.monotonic(), self.settings.model(endpoint, read_options(options))
         backend, payer = self.backends[endpoint], self.payer(visitor, raw_key)
         payer.admit(backend.paid)
