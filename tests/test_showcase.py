@@ -85,8 +85,10 @@ def test_a_failed_recover_says_so_in_view(studio, fal, viewport):
         assert in_view(page, STATUS) and page.title().startswith("Failed")
 
 
-def test_a_reload_keeps_the_jobs_clock(fal, media, tmp_path):
+def test_a_reload_keeps_the_jobs_clock(fal, media, tmp_path, monkeypatch):
     fal.queue_seconds, fal.run_seconds = 0.2, 20
+    # A Gradio cache of its own: closing this app deletes its files, the session app's example copies among them.
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     stored = "localStorage.getItem('kling-avatar-studio-runs')"
     with running_app(fast_settings(timeout_seconds=60), SERVER_KEY, tmp_path) as url, open_page(url) as page:
         empty_history = page.evaluate(stored)

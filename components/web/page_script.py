@@ -80,7 +80,8 @@ STATUS_JS = """
   const showVideo = (tries = 40) => {
     const player = video?.querySelector("video");
     if (!player) { if (tries > 0) setTimeout(() => showVideo(tries - 1), 100); return; }
-    status.scrollIntoView({ block: "start" });
+    // The status's top a little below the screen's edge (scrollIntoView can leave it a fraction of a pixel above).
+    scrollTo(0, Math.max(0, Math.floor(scrollY + status.getBoundingClientRect().top) - 8));
     if (!inView(video)) video.scrollIntoView({ block: "end" });
   };
   let lastKind = "", lastStage = "";
