@@ -41,6 +41,8 @@ def test_shipped_settings_have_kling_v2_pro_and_standard():
         (lambda raw: raw["limits"].update(free_per_visitor_per_minute=0), "limits.free_per_visitor_per_minute"),
         (lambda raw: raw["storage"].update(max_mb="lots"), "storage.max_mb"),
         (lambda raw: raw["storage"].update(max_videos_mb=500), "storage.max_videos_mb"),  # the old name beside the new
+        (lambda raw: raw["sharing"].update(enabled="yes"), "sharing.enabled"),
+        (lambda raw: raw.update(sharing=True), "sharing"),
     ],
 )
 def test_a_bad_value_is_named(change, field):
@@ -118,6 +120,7 @@ def test_a_bad_settings_file_stops_the_app_with_the_field_named(tmp_path):
         (("storage",), "keep_video_hours", "keep_videos_hours"),
         (("identity",), "trusted_proxy", "trusted_proxies"),
         (("keys",), "allow_visitor_key", "allow_visitor_keys"),
+        (("sharing",), "enable", "enabled"),
         (("tts", 0), "max_char", "max_chars"),
         (("tts", 0, "voices", 0), "lable", "label"),
     ],
@@ -156,3 +159,12 @@ def test_a_key_nothing_resembles_lists_the_known_ones():
     raw["keys"]["zzz"] = 1
     with pytest.raises(SettingsError, match=r"unknown key `keys.zzz`; known here: allow_visitor_keys"):
         parse_settings(raw)
+
+
+def test_sharing_is_on_as_shipped_off_when_the_owner_says_and_on_in_a_file_from_before():
+    assert load_settings().sharing_enabled is True
+    raw = shipped()
+    raw["sharing"] = {"enabled": False}
+    assert parse_settings(raw).sharing_enabled is False
+    del raw["sharing"]  # a space.yaml from before sharing existed
+    assert parse_settings(raw).sharing_enabled is True

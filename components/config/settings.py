@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # names for annotations only: no import at run time
 
 # Re-exported: the rest of the app names every settings type from here.
 __all__ = ["AudioLimits", "Budget", "ImageLimits", "Jobs", "Limits", "Model", "Settings", "Storage", "load_settings"]
-ROOT_KEYS = ("default_model", "limits", "models", "jobs", "budget", "identity", "storage", "keys", "tts")
+ROOT_KEYS = ("default_model", "limits", "models", "jobs", "budget", "identity", "storage", "keys", "tts", "sharing")
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "space.yaml"
 
 
@@ -43,6 +43,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # see components/spending/identity.py
     # Free work (uploads, local previews, offline voices) a visitor may start in any minute.
     free_per_visitor_per_minute: int = 20
+    # Share links: anyone holding one watches that video; off, none is made and none opens.
+    sharing_enabled: bool = True
 
     def default_for(self, server_has_key: bool) -> str:
         """Without a server key the local preview is the default, so Generate works at once."""
@@ -99,4 +101,5 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
         tts=parse_tts(reader, root),
         trusted_proxies=runtime.parse_trusted_proxies(reader, root),
         free_per_visitor_per_minute=runtime.parse_free_work(reader, root),
+        sharing_enabled=runtime.parse_sharing(reader, root),
     )

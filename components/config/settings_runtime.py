@@ -115,6 +115,12 @@ def parse_free_work(reader: FieldReader, root: dict) -> int:
     return int(reader.number(raw, "free_per_visitor_per_minute", "limits", minimum=1, integer=True, default=20))
 
 
+def parse_sharing(reader: FieldReader, root: dict) -> bool:
+    """`sharing.enabled`: whether a finished video may be shared by link (default true, as shipped)."""
+    raw = reader.known(reader.mapping(root.get("sharing", {}), "sharing"), "sharing", ("enabled",))
+    return reader.flag(raw, "enabled", "sharing", default=True)
+
+
 def _names(section: type) -> tuple[str, ...]:
     """A section's keys are its dataclass's fields, so a new setting is known the moment it exists."""
     return tuple(f.name for f in fields(section))
