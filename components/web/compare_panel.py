@@ -140,7 +140,7 @@ def _label(event: object, chosen: Model, wall: float) -> str:
 
 def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
     """Inside the current Blocks: the panel and its events. `inputs`: image, audio, prompt, fal_key, model, options,
-    history, history_list, remember_choices (a function that lists the history)."""
+    history, show_history (the event that redraws the history's gallery: fn, inputs, outputs)."""
     handlers = CompareHandlers(studio)
     paid = [(m.label, m.endpoint) for m in studio.settings.models if studio.backends[m.endpoint].paid]
     with gr.Accordion("⚖️ Compare models side by side", open=False, elem_id="compare_panel"):
@@ -194,5 +194,5 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
         use.click(partial(handlers.use, slot=index), inputs=models, outputs=inputs["model"], **PRIVATE)
     stop.click(handlers.stop_all, inputs=[models, inputs["fal_key"]], outputs=stopped, **PRIVATE)
     finished.change(handlers.remember_all, [inputs["history"], finished], inputs["history"], **PRIVATE).then(
-        inputs["remember_choices"], inputs["history"], inputs["history_list"], **PRIVATE
+        **inputs["show_history"], **PRIVATE
     )

@@ -1,7 +1,10 @@
-"""The page's history handlers: the run records kept in the browser, re-open, and recover by request id."""
+"""The page's history handlers: the run records kept in the browser, their gallery, re-open (a pending run:
+followed again), and recover by request id."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -10,10 +13,11 @@ from typing import Any
 import gradio as gr
 
 from components.errors import InputRejected
-from components.history.runs import from_entry, remember, run_labels
+from components.history.runs import from_entry, remember
+from components.history.tiles import RunTiles
 from components.studio import Studio
 from components.web import wording
-from components.web.edge import as_gradio_error, record_json, sentence, visitor_of
+from components.web.edge import as_gradio_error, page_update, record_json, sentence, visitor_of
 from components.web.escape import code
 
 
@@ -21,15 +25,52 @@ from components.web.escape import code
 class HistoryHandlers:
     studio: Studio = field(repr=False)
 
-    def remember(self, history: list | None, last_run: str | None) -> tuple[list, Any]:
+    def remember(self, history: list | None, last_run: str | None) -> list:
         """Append the finished run to the browser's history (only the fields of `Run`: never a key)."""
         if not last_run:
-            return history or [], self.choices(history)
-        updated = remember(history, from_entry(json.loads(last_run)))
-        return updated, self.choices(updated)
+            return history or []
+        return remember(history, from_entry(json.loads(last_run)))
 
-    def choices(self, history: list | None) -> Any:
-        return gr.update(choices=run_labels(history), value=None)
+    async def show(
+        self, history: list | None, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> tuple[list[tuple[str, str]], list[int]]:
+        """The gallery's tiles (first frame, caption), newest first, and which history entry each tile is."""
+        with as_gradio_error("showing your runs"):
+            visitor = visitor_of(request, profile, self.studio.identities)
+            payer = self.studio.payer(visitor, fal_key)
+            tiles = RunTiles(
+                self.studio.posting.folder,
+                self.studio.ledger.sightings.visible_to,
+                lambda: self.studio.free_work.take(visitor.id),
+            )
+            shown = await asyncio.to_thread(tiles.tiles, history, payer.id)
+            await asyncio.to_thread(self.studio.disk.sweep)
+            return [(str(tile.picture), tile.caption) for tile in shown], [tile.index for tile in shown]
+
+    async def open_tile(
+        self,
+        history: list | None,
+        shown: list[int] | None,
+        fal_key: str,
+        evt: gr.SelectData,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
+    ) -> AsyncIterator[tuple[Any, str, Any]]:
+        """A click on a tile: a finished run re-opened (as Open this run did), a pending one followed to its video."""
+        tile = evt.index if isinstance(evt.index, int) else -1
+        index = shown[tile] if shown and 0 <= tile < len(shown) else None
+        entry = history[index] if index is not None and history and 0 <= index < len(history) else None
+        if not (isinstance(entry, dict) and entry.get("state") == "pending"):
+            video, status = await self.reopen(history, index, fal_key, request, profile)
+            yield video, status, gr.skip()
+            return
+        visitor = visitor_of(request, profile, self.studio.identities)
+        try:
+            async with contextlib.aclosing(self.studio.resume(entry, fal_key, visitor)) as events:
+                async for event in events:
+                    yield page_update(event)
+        except Exception as exc:
+            yield gr.skip(), wording.failed(sentence(exc, "following a run")), gr.skip()
 
     async def reopen(
         self,

@@ -17,15 +17,16 @@ from components.web.agent_api import agent_api
 from components.web.assets import SHOW_STATUS_JS
 from components.web.compare_panel import compare_panel
 from components.web.handlers import Handlers
+from components.web.history_panel import history_events, history_panel
 from components.web.options_panel import model_options, price_label
 from components.web.page_script import PAGE_JS
 from components.web.panels import INTRO, examples, interactive, key_box, script_tab
 from components.web.post_panel import post_panel
 from components.web.script_flow import script_flow
+from components.web.share_panel import share_panel
 from components.web.video import PlayableVideo
 from components.web.voice_handlers import VoiceHandlers
 
-HISTORY_STORAGE_KEY = "kling-avatar-studio-runs"
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
@@ -95,16 +96,8 @@ def build_page(
                 video = PlayableVideo(
                     label="Avatar video", autoplay=True, interactive=False, elem_id="video", height=360
                 )
-                with gr.Accordion("📼 Your runs (kept in this browser)", open=True):
-                    # A fixed storage key and, when configured, a fixed secret: history also survives restarts.
-                    history = gr.BrowserState([], storage_key=HISTORY_STORAGE_KEY, secret=history_secret)
-                    history_list = gr.Dropdown(label="Finished runs", choices=[], type="index", elem_id="history")
-                    reopen = gr.Button("Open this run", elem_id="reopen")
-                    with gr.Row():
-                        request_id = gr.Textbox(
-                            label="Recover by fal request id", placeholder="request id", elem_id="request_id", scale=3
-                        )
-                        recover = gr.Button("Recover", elem_id="recover", scale=1)
+                share_panel(studio, demo, {"video": video, "status": status, "fal_key": fal_key})
+                runs = history_panel(history_secret)
         compare_panel(
             studio,
             {
@@ -114,9 +107,8 @@ def build_page(
                 "fal_key": fal_key,
                 "model": model,
                 "options": options,
-                "history": history,
-                "history_list": history_list,
-                "remember_choices": handlers.choices,
+                "history": runs.history,
+                "show_history": runs.refresh(handlers, fal_key),
             },
         )
         post_panel(studio, {"video": video, "script": script, "fal_key": fal_key})
@@ -166,26 +158,9 @@ def build_page(
         stop.click(
             handlers.stop, inputs=fal_key, outputs=status, concurrency_limit=None, show_progress="hidden", **PRIVATE
         ).then(interactive(False), outputs=stop, queue=False, **PRIVATE)
-        # Every run record (a pending one the moment fal accepts, then the finished one) goes to the history.
-        last_run.change(handlers.remember, [history, last_run], [history, history_list], **PRIVATE)
-        # A page opened with runs still pending at fal follows them to their videos.
-        demo.load(
-            handlers.resume,
-            inputs=[history, fal_key],
-            outputs=[video, status, last_run],
-            show_progress="hidden",
-            **PRIVATE,
-        )
+        player = {"video": video, "status": status, "last_run": last_run}
+        history_events(demo, handlers, runs, player | {"fal_key": fal_key, "model": model})
         demo.load(None, js=PAGE_JS, **PRIVATE)
-        demo.load(handlers.choices, inputs=history, outputs=history_list, **PRIVATE)
-        reopen.click(handlers.reopen, inputs=[history, history_list, fal_key], outputs=[video, status], **PRIVATE)
-        recover.click(
-            handlers.recover,
-            inputs=[request_id, model, fal_key],
-            outputs=[video, status, last_run],
-            api_name="recover",
-            show_progress="hidden",
-        )
         agent_api(studio)
         typed = {"script": script, "voice": voice, "speak": speak, "script_estimate": script_estimate}
         script_flow(voice_handlers, typed | {"spoken": spoken, "audio": audio, "model": model, "fal_key": fal_key})
