@@ -160,7 +160,8 @@ class Handlers(HistoryHandlers):
     ) -> AsyncIterator[tuple[Any, str, Any]]:
         """On page load: follow the newest run still pending at fal (after a reload or a restart) to its video."""
         pending = pending_runs(history)
-        if not pending:
+        if not pending:  # said with a skip: a generator that yields nothing would blank the player and status
+            yield gr.skip(), gr.skip(), gr.skip()
             return
         visitor = visitor_of(request, profile, self.studio.identities)
         try:

@@ -74,7 +74,7 @@ def share_panel(studio: Studio, demo: gr.Blocks, inputs: dict[str, Any]) -> None
     """Beside the player: Share and its link (shown only when the owner allows sharing), and the link's opening.
     `inputs`: video (the page's player), status, fal_key."""
     handlers, player = ShareHandlers(studio), inputs["video"]
-    with gr.Row(visible=studio.settings.sharing_enabled, equal_height=True):
+    with gr.Row(visible=studio.settings.sharing_enabled, equal_height=False):
         share = gr.Button("🔗 Share", elem_id="share", scale=1, min_width=100)
         link = gr.Textbox(
             label="Link to share",
