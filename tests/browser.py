@@ -78,3 +78,17 @@ def screenshot(page, name: str) -> Path:
     target = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     return target
+
+
+def history_tiles(page, count: int, timeout: float = 15000) -> list[tuple[str, str]]:
+    """(caption, picture address) of each tile in the "Your runs" gallery, once there are `count` of them."""
+    page.wait_for_function(
+        f"document.querySelectorAll('#history .gallery-item').length === {count}"
+        " && [...document.querySelectorAll('#history .gallery-item img')].every(i => i.complete && i.naturalWidth > 0)",
+        timeout=timeout,
+    )
+    return page.eval_on_selector_all(
+        "#history .gallery-item",
+        "items => items.map(i => [i.querySelector('.caption-label')?.innerText || '',"
+        " i.querySelector('img')?.src || ''])",
+    )

@@ -7,7 +7,7 @@ import re
 import time
 
 from components.spending.pricing import billed_seconds
-from tests.browser import open_page, screenshot
+from tests.browser import history_tiles, open_page, screenshot
 from tests.fakes.media import probe_seconds, tone_wav
 
 ESTIMATE = "#estimate"
@@ -142,10 +142,9 @@ def test_keyless_page_previews_and_remembers_across_a_reload(keyless, fal, media
         page.wait_for_function(f"{stored} !== {json.dumps(empty_history)}", timeout=10000)
         page.reload()
         page.wait_for_selector("#generate")
-        page.click("#history input")
-        option = page.get_by_role("option", name=re.compile(r"Local preview \(not Kling\) · \d+\.\d s · Free"))
-        option.first.click()
-        page.click("#reopen")
+        ((caption, _picture),) = history_tiles(page, 1)
+        assert re.match(r"Local preview \(not Kling\) · \d+\.\d s · Free · ", caption)
+        page.click("#history .gallery-item button")
         watch_status_until(page, "Re-opened from your history")
         assert abs(video_duration(page) - audio_seconds) < 0.3
         screenshot(page, "preview-history")

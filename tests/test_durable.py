@@ -7,7 +7,6 @@ status sits after Generate at desktop and phone sizes. Screenshots go to artifac
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.browser import open_page, screenshot
+from tests.browser import history_tiles, open_page, screenshot
 from tests.helpers import SERVER_KEY, fast_settings, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,9 +31,10 @@ def start_job(page, media: Path) -> str:
     page.click("#generate")
     page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes('Request id')", timeout=20000)
     request_id = page.inner_text(STATUS).split("Request id:")[1].split()[0].strip("`")
-    page.click("#history input")  # the pending run is in the browser's history (one round trip after acceptance)
-    page.get_by_role("option", name=re.compile(f"still running at fal · {request_id}")).wait_for(timeout=5000)
-    page.keyboard.press("Escape")
+    # The pending run is in the browser's history (one round trip after acceptance), as a waiting tile.
+    page.wait_for_function(
+        "document.querySelector('#history .gallery-item .caption-label')?.innerText.startsWith('⏳')", timeout=5000
+    )
     return request_id
 
 
@@ -48,10 +48,12 @@ def wait_for_video_in_history(page, request_id: str, seconds: float) -> None:
         "() => { const v = document.querySelector('#video video'); return v && v.readyState >= 1 && v.duration > 0 }",
         timeout=15000,
     )
-    page.click("#history input")  # the history kept in the browser (encrypted in localStorage)
-    option = page.get_by_role("option").first
-    option.wait_for(timeout=5000)
-    assert request_id in option.inner_text() and "still running" not in option.inner_text()
+    # The history kept in the browser (encrypted in localStorage): the run's tile is its video's first frame now.
+    page.wait_for_function(
+        f"document.querySelector('#history .gallery-item img')?.src.includes('{request_id}.thumb')", timeout=5000
+    )
+    caption, _ = history_tiles(page, 1)[0]
+    assert not caption.startswith("⏳")
 
 
 def test_a_reload_mid_job_never_cancels_and_the_video_lands_in_the_history(studio, fal, media):

@@ -85,9 +85,18 @@ footer, footer a, footer button { color: #374151 !important; }
 time#time, time#duration, button.playback span { color: var(--body-text-color-subdued) !important; }
 #status progress { width: 100%; height: 0.9em; accent-color: #4338ca; display: block; margin: 0.25em 0; }
 #readiness.kas-stale { display: none; }
+/* The history's tiles: the first frame, and under it model, length, cost and date in full and legible (Gradio
+   lays a faded, one-line caption over the picture); the gallery as tall as its tiles, below its label. */
+#history .fixed-height { min-height: 0; }
+#history .grid-wrap { padding-top: 2.75em; }
+#history .thumbnail-item { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; }
+#history .thumbnail-item img { aspect-ratio: 16 / 10; height: auto; }
+#history .caption-label { position: static; max-width: none; white-space: normal; opacity: 1 !important;
+  border: 0; border-radius: 0; line-height: 1.3; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 /* On a phone the running job stays pinned in view at the bottom of the screen, whatever is scrolled. */
 @media (max-width: 640px) {
+  #history .grid-container { --grid-cols: 2 !important; }  /* two tiles a row: captions stay readable */
   #status.kas-running { position: fixed; left: 0; right: 0; bottom: 0; z-index: 50; margin: 0; padding: 0.5em 1em;
     max-height: 40vh; overflow: auto; background: var(--background-fill-primary);
     border-top: 2px solid #4338ca; box-shadow: 0 -4px 12px rgba(0, 0, 0, 0.15); }

@@ -38,10 +38,10 @@ def history_panel(history_secret: str) -> HistoryPanel:
         # A fixed storage key and, when configured, a fixed secret: history also survives restarts.
         history = gr.BrowserState([], storage_key=HISTORY_STORAGE_KEY, secret=history_secret)
         gallery = gr.Gallery(
-            label="Your runs, newest first: click one to open it",
+            label="Newest first: click one to open it",
             elem_id="history",
             columns=3,
-            height="auto",
+            fit_columns=False,
             allow_preview=False,
             object_fit="cover",
             interactive=False,

@@ -78,7 +78,7 @@ def share_panel(studio: Studio, demo: gr.Blocks, inputs: dict[str, Any]) -> None
         share = gr.Button("🔗 Share", elem_id="share", scale=1, min_width=100)
         link = gr.Textbox(
             label="Link to share",
-            placeholder="Share makes a link that plays the video in the player for anyone who has it",
+            placeholder="Share gives a link anyone can open to watch this video",
             elem_id="share_link",
             interactive=False,
             buttons=["copy"],
@@ -86,6 +86,7 @@ def share_panel(studio: Studio, demo: gr.Blocks, inputs: dict[str, Any]) -> None
         )
     run = gr.Textbox(visible=False, label="Video (its run)")
     player.change(PostHandlers(studio).follow_player, inputs=player, outputs=run, preprocess=False, **PRIVATE)
-    player.change(lambda: "", outputs=link, queue=False, **PRIVATE)  # a link belongs to the video it was made for
+    # A link belongs to the video it was made for: another video in the player clears it.
+    player.change(lambda: "", outputs=link, queue=False, show_progress="hidden", **PRIVATE)
     share.click(handlers.share, inputs=[run, inputs["fal_key"]], outputs=link, api_name="share")
     demo.load(handlers.open_link, outputs=[player, inputs["status"]], **PRIVATE)
