@@ -128,15 +128,6 @@ def remember(history: list | None, run: Run) -> list[dict]:
     return ([run.entry()] + others)[:MAX_ENTRIES]
 
 
-def run_labels(history: list | None) -> list[tuple[str, int]]:
-    """(label, index) of each readable entry: a damaged one is left out, never an error."""
-    labels = []
-    for index, entry in enumerate(history or []):
-        with contextlib.suppress(InputRejected):
-            labels.append((from_entry(entry).label(), index))
-    return labels
-
-
 def pending_runs(history: list | None) -> list[Run]:
     found = []
     for entry in history or []:
