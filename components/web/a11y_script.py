@@ -39,6 +39,9 @@ A11Y_JS = f"""
     if (queued) return;
     queued = true;
     requestAnimationFrame(() => {{ queued = false; repair(); }});
-  }}).observe(document.body, {{ childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label"] }});
+  // Text changed in place counts too: a history tile's caption becomes the finished run's, in the same button.
+  }}).observe(document.body, {{
+    childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["aria-label"],
+  }});
   repair();
 """
