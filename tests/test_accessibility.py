@@ -55,5 +55,7 @@ def test_axe_finds_nothing_serious(studio, fal, media, scheme, viewport):
         page.click("#generate")
         watch_status_until(page, "✅ Done")
         page.wait_for_function("document.querySelector('#video video')")
+        # The run's tile in the history shows its first frame a moment after the video (made after it is kept).
+        page.wait_for_function("document.querySelector('#history .gallery-item img')?.src.includes('.thumb')")
         page.wait_for_timeout(500)  # the page's repairs run on the next frame after Gradio redraws
         assert serious_violations(page) == []
