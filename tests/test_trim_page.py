@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from components.inputs.trimming import Trimming
-from tests.browser import open_page
+from tests.browser import open_page, screenshot
 from tests.helpers import PRO
 from tests.speech_fixtures import needs_espeak
 from tests.test_studio import make_studio
@@ -54,6 +54,7 @@ def test_the_trim_offer_shows_its_figures_and_trimming_lowers_the_estimate(studi
         page.set_input_files("#audio input[type=file]", str(voice.path))
         page.wait_for_selector(BUTTON, state="visible", timeout=20000)
         _wait_for_text(page, "#audio", _clock(voice.seconds))  # the player's length: as recorded
+        screenshot(page, "trim-offer")
         page.click(BUTTON)
         _wait_for_text(page, ESTIMATE, offer.after.describe())  # the estimate drops to the trimmed figure
         _wait_for_text(page, OFFER, f"saving {offer.saving}")
