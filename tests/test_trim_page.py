@@ -8,6 +8,7 @@ from components.inputs.trimming import Trimming
 from tests.browser import open_page, screenshot
 from tests.helpers import PRO
 from tests.speech_fixtures import needs_espeak
+from tests.test_accessibility import serious_violations
 from tests.test_studio import make_studio
 from tests.test_trim_silence import voice_with_silences
 
@@ -42,6 +43,7 @@ def test_the_trim_offer_shows_its_figures_and_trimming_lowers_the_estimate(studi
         assert f"save {offer.saving}" in offer.button() and offer.saving != "$0.00"
         both = page.inner_text(OFFER)
         assert offer.before.describe() in both and offer.after.describe() in both
+        assert serious_violations(page) == []  # the offer's line, button and the shape choice (axe-core)
 
         # A voice without long silences: the offer goes.
         page.click('#audio button[aria-label="Clear"]')
