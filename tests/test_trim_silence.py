@@ -102,6 +102,23 @@ def test_the_lead_in_and_the_long_pause_are_cut_to_the_natural_lengths(silences)
     assert plan.silences() == "a 3.0 s lead-in and 1 pause over 1 s"
 
 
+def test_the_rule_on_exact_bursts_of_sound():
+    """1 s lead-in → 0.25 s, a 1.5 s pause → 0.6 s, a 0.8 s pause kept, a 2 s tail → 0.25 s."""
+
+    def sound(seconds: float) -> np.ndarray:
+        return (8000 * np.sin(2 * np.pi * 200 * np.arange(round(seconds * RATE)) / RATE)).astype(np.int16)
+
+    def quiet(seconds: float) -> np.ndarray:
+        return np.zeros(round(seconds * RATE), dtype=np.int16)
+
+    pieces = [quiet(1.0), sound(1.0), quiet(1.5), sound(1.0), quiet(0.8), sound(1.0), quiet(2.0)]
+    plan = plan_silences(np.concatenate(pieces), RATE)
+    assert plan.keep == ((round(0.75 * RATE), round(2.3 * RATE)), (round(3.2 * RATE), round(6.55 * RATE)))
+    assert plan.kept_seconds == pytest.approx(0.25 + 1 + 0.6 + 1 + 0.8 + 1 + 0.25)
+    assert (plan.lead_in, plan.tail, plan.long_pauses) == (1.0, 2.0, 1)
+    assert plan.silences() == "a 1.0 s lead-in, 1 pause over 1 s and a 2.0 s tail"
+
+
 @needs_espeak
 def test_a_voice_without_long_silences_has_nothing_to_trim(tmp_path):
     first = _spoken(tmp_path, "plain", "Hello! I am a talking avatar, made with Kling, and I never stop.")

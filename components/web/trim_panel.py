@@ -27,14 +27,12 @@ class TrimHandlers:
     async def offer(self, audio: Any, model: str, options: Any) -> tuple[Any, Any]:
         """The line under the estimate (as recorded · trimmed) and the button, or neither."""
         hidden = gr.update(visible=False)
-        if _is_trimmed(audio):  # the line says what trimming did: it stays until the voice changes again
-            return gr.skip(), hidden
         try:
             offer = await Trimming(self.studio).offer(file_path(audio), model, options)
         except StudioError:  # the estimate above says what is wrong with the clip
             offer = None
-        if offer is None:
-            return gr.update(value="", visible=False), hidden
+        if offer is None:  # after a trim the line says what trimming did, until the voice changes again
+            return gr.skip() if _is_trimmed(audio) else gr.update(value="", visible=False), hidden
         return gr.update(value=offer.both(), visible=True), gr.update(value=offer.button(), visible=True)
 
     async def trim_silence(
