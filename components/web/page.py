@@ -162,8 +162,8 @@ def build_page(
             show_progress="hidden",  # the status line carries the progress; an error is said there once
         )
         job.then(interactive(False), outputs=stop, queue=False, **PRIVATE)
-        offer_shape_first(studio, job, posting | {"shape": post_shape, "video": video, "fal_key": fal_key})
         job.failure(interactive(False), outputs=stop, queue=False, **PRIVATE)  # .then does not follow a failure
+        offer_shape_first(studio, job, posting | {"shape": post_shape, "video": video, "fal_key": fal_key})
         if server_has_key:
             demo.load(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
             job.then(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
