@@ -97,10 +97,11 @@ class PostHandlers:
         return gr.update(subtitles=file_path(vtt))
 
 
-def post_panel(studio: Studio, inputs: dict[str, Any]) -> None:
-    """Inside the current Blocks: the panel and its events. `inputs`: video (the page's player), script, fal_key."""
+def post_panel(studio: Studio, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Inside the current Blocks: the panel and its events. `inputs`: video (the page's player), script, fal_key.
+    Returns the panel, its shape (aspect) and its reframed video, for the shape chosen before Generate."""
     handlers, player = PostHandlers(studio), inputs["video"]
-    with gr.Accordion("📣 Ready to post", open=False, elem_id="post_panel"):
+    with gr.Accordion("📣 Ready to post", open=False, elem_id="post_panel") as panel:
         gr.Markdown(
             "Captions and other shapes of the video in the player, made on this server: **free**. "
             "Captions are timed from the voice and the script it was spoken from."
@@ -137,3 +138,4 @@ def post_panel(studio: Studio, inputs: dict[str, Any]) -> None:
         preprocess=False,
         concurrency_limit=1,
     )
+    return {"panel": panel, "aspect": aspect, "reframed": reframed}
