@@ -89,6 +89,12 @@ time#time, time#duration, button.playback span { color: var(--body-text-color-su
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 /* On a phone the running job stays pinned in view at the bottom of the screen, whatever is scrolled. */
 @media (max-width: 640px) {
+  /* A phone's first screen reaches Generate: the pitch without its fine print (the estimate states the rule),
+     and lower drop areas for the portrait and the voice. */
+  #intro p:nth-of-type(2) { display: none; }
+  #image { height: 170px !important; }
+  #audio { height: auto !important; min-height: 0 !important; }
+  #audio .upload-container, #audio .upload-container .wrap { height: 130px !important; min-height: 0 !important; }
   #status.kas-running { position: fixed; left: 0; right: 0; bottom: 0; z-index: 50; margin: 0; padding: 0.5em 1em;
     max-height: 40vh; overflow: auto; background: var(--background-fill-primary);
     border-top: 2px solid #4338ca; box-shadow: 0 -4px 12px rgba(0, 0, 0, 0.15); }

@@ -43,7 +43,7 @@ def build_page(
     settings, handlers = studio.settings, Handlers(studio)
     voice_handlers = VoiceHandlers(studio)
     with gr.Blocks(title="Kling Avatar Studio", delete_cache=delete_cache) as demo:
-        gr.Markdown(INTRO)
+        gr.Markdown(INTRO, elem_id="intro")
         if login_offered:
             gr.LoginButton()
         with gr.Row(equal_height=False):
@@ -73,10 +73,10 @@ def build_page(
                 options = model_options(settings, model, first_model)  # the chosen model's own options
                 estimate = gr.Markdown(wording.NO_ESTIMATE, label="Estimate", elem_id="estimate")
                 trim_panel(studio, audio, model, options)  # long silences: trim them before paying
-                post_shape = shape_choice()
                 with gr.Row():
                     generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
                     stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False, scale=1)
+                post_shape = shape_choice()  # under Generate: a phone's first screen still reaches the button
                 readiness = gr.Markdown(elem_id="readiness")
                 skip_face_check = gr.Checkbox(
                     label="Go ahead without a face check (it can miss drawn or stylised faces)",
