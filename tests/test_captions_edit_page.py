@@ -62,3 +62,29 @@ def test_a_recorded_voice_s_captions_are_priced_edited_and_burned_as_edited(stud
         assert re.search(f"captioned-{hashlib.sha256(burned.encode()).hexdigest()[:8]}", source), source
         screenshot(page, "captions-edited")
     assert len([job for job in fal.submits() if job.endpoint == "fal-ai/wizper"]) == 1  # heard once, paid once
+
+
+def test_without_a_key_the_panel_says_one_is_needed_and_typed_words_are_free(keyless, fal, media):
+    with open_page(keyless) as page:
+        set_inputs(page, media / "face.png", media / "speech.wav")  # the free preview, from an uploaded voice
+        page.wait_for_function("document.querySelector('#readiness').innerText.includes('Ready')", timeout=15000)
+        page.click("#generate")
+        watch_status_until(page, "Done")
+        page.click("#post_panel button >> nth=0")
+        needs = "Captions for a recorded or uploaded voice need a fal key"
+        page.wait_for_function(f"document.querySelector('{COST}').innerText.includes({needs!r})", timeout=15000)
+        page.click("#make_captions")
+        page.wait_for_selector(".toast-body", timeout=15000)
+        assert needs in page.inner_text(".toast-body")
+        assert fal.seen == []  # nothing reached fal: no key, no request
+
+        # The sentence's other way: the words typed as the script make the captions free.
+        page.get_by_role("tab", name="… or type a script").click()
+        page.fill("#script textarea", "Hello! I am a talking avatar, made with Kling.")
+        page.click("#captions_cost")  # the script box loses the focus
+        page.wait_for_function(f"document.querySelector('{COST}').innerText.includes('Captions from the script: free')")
+        page.click("#make_captions")
+        page.wait_for_function(
+            "() => document.querySelector('#captions_edit textarea').value.includes('made with Kling.')", timeout=20000
+        )
+    assert fal.seen == []

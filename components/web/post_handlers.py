@@ -84,17 +84,20 @@ class PostHandlers:
 
     async def quote(
         self, run: str, video: Any, script: str, fal_key: str, request: gr.Request, profile: gr.OAuthProfile | None
-    ) -> tuple[str, str]:
-        """Beside Make captions: what captions of this video would cost (before anything is spent); a new
-        video also empties the captions editor, so no edit is ever burned into another video."""
+    ) -> str:
+        """Beside Make captions: what captions of this video would cost, before anything is spent."""
         if not (run or file_path(video)):
-            return "", ""
+            return ""
         try:
             visitor = visitor_of(request, profile, self.studio.identities)
             said = await self.studio.posting.quote(run, file_path(video), script, fal_key, visitor)
         except StudioError as exc:
             said = sentence(exc, "quoting captions")
-        return plain(said), ""
+        return plain(said)
+
+    def forget_edits(self) -> str:
+        """Another video: the editor empties, so no edit is ever burned into a video it was not made for."""
+        return ""
 
     def made(self, vtt: Any, srt: Any) -> tuple[str, str]:
         """The made captions, as SRT text to edit, and where they came from (the WebVTT file's NOTE)."""

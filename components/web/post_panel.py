@@ -55,8 +55,11 @@ def post_panel(studio: Studio, inputs: dict[str, Any]) -> None:
         reframed = PlayableVideo(label="Reframed video", interactive=False, elem_id="reframed", height=320)
     player.change(handlers.follow_player, inputs=player, outputs=run, preprocess=False, **PRIVATE)
     quoted = [run, upload, inputs["script"], inputs["fal_key"]]
-    for source in (run, upload):
-        source.change(handlers.quote, inputs=quoted, outputs=[cost, edits], preprocess=False, **PRIVATE)
+    for video in (run, upload):
+        video.change(handlers.forget_edits, None, edits, **PRIVATE)
+        video.change(handlers.quote, inputs=quoted, outputs=cost, preprocess=False, **PRIVATE)
+    for words_or_key in (inputs["script"], inputs["fal_key"]):  # a script makes captions free, a key possible
+        words_or_key.blur(handlers.quote, inputs=quoted, outputs=cost, preprocess=False, **PRIVATE)
     made = make_captions.click(
         handlers.captions,
         inputs=quoted,
