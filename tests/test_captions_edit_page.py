@@ -10,9 +10,11 @@ from components.posting.cue_edits import read_cues
 from components.posting.framing import to_ass
 from tests.browser import open_page, screenshot
 from tests.fakes.media import probe_seconds
+from tests.test_accessibility import serious_violations
 from tests.test_browser import set_inputs, watch_status_until
 
 COST = "#captions_cost"
+CAPTIONS_PARTS = ["#make_captions", COST, "#captions_vtt", "#captions_srt", "#captions_edit", "#save_caption_edits"]
 
 
 def test_a_recorded_voice_s_captions_are_priced_edited_and_burned_as_edited(studio, fal, media):
@@ -49,6 +51,7 @@ def test_a_recorded_voice_s_captions_are_priced_edited_and_burned_as_edited(stud
         for download in ("#captions_srt", "#captions_vtt"):
             link = page.get_attribute(f"{download} a[download]", "href")
             assert "Howdy, edited words!" in page.request.get(link).text()
+        assert serious_violations(page, CAPTIONS_PARTS) == []  # the price, the editor, its button, the downloads
 
         page.check("#burn_captions input")
         page.click("#reframe")
