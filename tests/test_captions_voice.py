@@ -18,6 +18,7 @@ from components.posting.cue_edits import read_cues
 from components.posting.cues import MAX_CHARS
 from components.posting.framing import to_ass
 from tests.fakes.media import probe_seconds, speech_wav
+from tests.fakes.stt import WIZPER_FIELDS
 from tests.helpers import PREVIEW, PRO, SERVER_KEY, UNLIMITED, VISITOR_KEY, fast_settings, running_app
 from tests.test_posting import SCRIPT, last_end, read, words
 
@@ -143,3 +144,28 @@ def test_edited_captions_are_burned_as_edited_and_a_bad_edit_is_named(fal, media
                 api_name="/reframe",
             )
         assert len(heard(fal)) == 1  # burning re-used the one transcript
+
+
+def test_a_cut_after_fal_took_the_voice_is_never_sent_again_nor_released(fal, media, recorded, tmp_path):
+    data = tmp_path / "data"
+    with running_app(fast_settings(), SERVER_KEY, tmp_path / "videos", data_dir=data) as url:
+        client = Client(url, verbose=False)
+        _, record = generate(client, media, recorded)
+        fal.faults["cut_after_submit"] = True  # fal accepts the transcription; the answer never arrives
+        with pytest.raises(AppError, match="fal may have accepted it, so it was not sent again"):
+            client.predict(record["request_id"], None, "", "", api_name="/captions")
+        assert len(heard(fal)) == 1 and wizper_rows(data) == [("settled", None, 0.01, 0.01)]  # kept at its price
+
+
+def test_fields_fal_does_not_know_are_refused_and_cost_nothing(fal, media, recorded, tmp_path):
+    fal.endpoints[WIZPER] = dataclasses.replace(fal.endpoints[WIZPER], optional={"task": ("transcribe",)})
+    data = tmp_path / "data"
+    try:
+        with running_app(fast_settings(), SERVER_KEY, tmp_path / "videos", data_dir=data) as url:
+            client = Client(url, verbose=False)
+            _, record = generate(client, media, recorded)
+            with pytest.raises(AppError, match="chunk_level"):  # fal's 422 names the field
+                client.predict(record["request_id"], None, "", "", api_name="/captions")
+    finally:
+        fal.endpoints[WIZPER] = dataclasses.replace(fal.endpoints[WIZPER], optional=WIZPER_FIELDS.optional)
+    assert heard(fal) == [] and wizper_rows(data) == [("released", None, 0.01, None)]  # refused at the door
