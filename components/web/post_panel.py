@@ -66,7 +66,7 @@ def post_panel(studio: Studio, inputs: dict[str, Any]) -> None:
         outputs=[vtt, srt],
         api_name="captions",
         preprocess=False,
-        concurrency_limit=2,  # local work: a couple at once is what two cores carry
+        concurrency_limit=2,  # local work (or seconds at fal): a couple at once is what two cores carry
     )
     made.success(handlers.show_captions, [run, upload, vtt, player], player, preprocess=False, **PRIVATE)
     made.success(handlers.made, [vtt, srt], [edits, cost], preprocess=False, **PRIVATE)
