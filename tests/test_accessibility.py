@@ -34,10 +34,11 @@ def serious_violations(page, parts: list[str] | None = None) -> list[str]:
 
 
 def repeated_names(page) -> list[str]:
-    """Visible buttons that share an accessible name within the inputs (two "Upload file" are two guesses)."""
+    """Visible buttons that share an accessible name: the inputs' (two "Upload file" are two guesses) and every
+    button of the app's own (Stop, Stop all, each "Use …" of the comparison)."""
     return page.evaluate(
         """() => { const seen = {};
-          for (const b of document.querySelectorAll("#image button, #audio button, #generate, #stop, #speak")) {
+          for (const b of document.querySelectorAll("#image button, #audio button, button[id]")) {
             if (!b.checkVisibility()) continue;
             const name = (b.getAttribute("aria-label") || b.innerText).trim();
             seen[name] = (seen[name] || 0) + 1; }
@@ -60,3 +61,7 @@ def test_axe_finds_nothing_serious(studio, fal, media, scheme, viewport):
         page.wait_for_function("document.querySelector('#video video')")
         page.wait_for_timeout(500)  # the page's repairs run on the next frame after Gradio redraws
         assert serious_violations(page) == []
+        for panel in ("#compare_panel", "#post_panel"):  # every Stop, Use and panel button in view at once
+            page.click(f"{panel} button")
+        page.wait_for_selector("#compare_use_1", state="visible")
+        assert repeated_names(page) == []

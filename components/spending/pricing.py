@@ -112,8 +112,17 @@ def format_cost(amount: float) -> str:
 
 def format_dollars(amount: float) -> str:
     """Half-up to the cent, as people round money: 9 s × $0.115 = $1.035 → $1.04."""
-    cents = Decimal(repr(round(amount, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"${cents:,.2f}"
+    return f"${_to_cents(amount):,.2f}"
+
+
+def format_saving(before: float, after: float) -> str:
+    """What `after` saves on `before`, as the two amounts are shown: $1.50 − $1.04 = $0.46 (not their exact
+    difference rounded, which can be a cent off what a visitor reads on the page)."""
+    return f"${_to_cents(before) - _to_cents(after):,.2f}"
+
+
+def _to_cents(amount: float) -> Decimal:
+    return Decimal(repr(round(amount, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def format_price(price_per_second: float) -> str:

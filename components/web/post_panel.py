@@ -20,10 +20,11 @@ from components.web.video import PlayableVideo
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
-def post_panel(studio: Studio, inputs: dict[str, Any]) -> None:
-    """Inside the current Blocks: the panel and its events. `inputs`: video (the page's player), script, fal_key."""
+def post_panel(studio: Studio, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Inside the current Blocks: the panel and its events. `inputs`: video (the page's player), script, fal_key.
+    Returns the panel, its shape (aspect) and its reframed video, for the shape chosen before Generate."""
     handlers, player = PostHandlers(studio), inputs["video"]
-    with gr.Accordion("📣 Ready to post", open=False, elem_id="post_panel"):
+    with gr.Accordion("📣 Ready to post", open=False, elem_id="post_panel") as panel:
         gr.Markdown(
             "Captions and other shapes of the video in the player. Made on this server for **free**, captions "
             "timed from the voice and the script it was spoken from; a recorded or uploaded voice is heard by "
@@ -82,3 +83,4 @@ def post_panel(studio: Studio, inputs: dict[str, Any]) -> None:
         preprocess=False,
         concurrency_limit=1,
     )
+    return {"panel": panel, "aspect": aspect, "reframed": reframed}
