@@ -16,16 +16,19 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 AXE_INSTALL = "npm install --no-save --no-package-lock --prefix tests axe-core@4.14"
 
 
-def serious_violations(page) -> list[str]:
+def serious_violations(page, parts: list[str] | None = None) -> list[str]:
+    """On the whole page, or only inside `parts` (selectors)."""
     if not AXE.is_file():
         if os.environ.get("CI"):
             pytest.fail(f"axe-core is missing but CI is set: {AXE_INSTALL}")
         pytest.skip(f"axe-core not installed ({AXE_INSTALL})")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        """async (parts) => (await axe.run(parts ? {include: parts.map((p) => [p])} : document,
+                {resultTypes: ["violations"]})).violations
             .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} — ${n.failureSummary}`))"""
+            .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} — ${n.failureSummary}`))""",
+        parts,
     )
     return found
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from components.config import settings_runtime as runtime
+from components.config.captions_settings import CaptionsSettings, parse_captions
 from components.config.limits import AudioLimits, ImageLimits, Limits, parse_limits
 from components.config.model_parse import parse_model
 from components.config.models import Model
@@ -27,7 +28,7 @@ if TYPE_CHECKING:  # names for annotations only: no import at run time
 
 # Re-exported: the rest of the app names every settings type from here.
 __all__ = ["AudioLimits", "Budget", "ImageLimits", "Jobs", "Limits", "Model", "Settings", "Storage", "load_settings"]
-ROOT_KEYS = ("default_model", "limits", "models", "jobs", "budget", "identity", "storage", "keys", "tts")
+ROOT_KEYS = ("default_model", "limits", "models", "jobs", "budget", "identity", "storage", "keys", "tts", "captions")
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "space.yaml"
 
 
@@ -43,6 +44,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # see components/spending/identity.py
     # Free work (uploads, local previews, offline voices) a visitor may start in any minute.
     free_per_visitor_per_minute: int = 20
+    captions: CaptionsSettings = CaptionsSettings()  # a recorded voice's captions: fal's speech-to-text
 
     def default_for(self, server_has_key: bool) -> str:
         """Without a server key the local preview is the default, so Generate works at once."""
@@ -99,4 +101,5 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
         tts=parse_tts(reader, root),
         trusted_proxies=runtime.parse_trusted_proxies(reader, root),
         free_per_visitor_per_minute=runtime.parse_free_work(reader, root),
+        captions=parse_captions(reader, root),
     )

@@ -94,6 +94,13 @@ def actual_cost(video_seconds: float, price_per_second: float, min_seconds: floa
     return billed_seconds(video_seconds, min_seconds, rounding) * price_per_second
 
 
+def transcription_cost(seconds: float, price_per_minute: float, rounding: str = "up") -> float:
+    """Speech-to-text by the audio's length: every started minute (`up`, with the MP3 header's slack), or exact."""
+    if rounding == "exact":
+        return round(seconds, 2) / 60 * price_per_minute
+    return max(1, math.ceil((seconds - HEADER_SLACK_SECONDS) / 60)) * price_per_minute
+
+
 def format_cost(amount: float) -> str:
     """What the page shows for a cost: "Free" for nothing, never "$0.00" for a cost under a cent."""
     if amount <= 0:

@@ -14,7 +14,7 @@ import gradio as gr
 
 from components.posting.framing import SHAPES
 from components.studio import Studio
-from components.web.post_panel import PostHandlers
+from components.web.post_handlers import PostHandlers
 
 AS_MADE = "as made"
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -43,7 +43,7 @@ class ShapeFirst:
         run = posting.follow_player(shown)
         if shape not in SHAPES or not run:
             return gr.skip(), gr.skip(), gr.skip()
-        made = await posting.reframe(run, None, shape, False, "", fal_key, request, profile)
+        made = await posting.reframe(run, None, shape, False, "", fal_key, "", request, profile)
         return gr.update(open=True), shape, made
 
 
