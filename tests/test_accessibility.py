@@ -16,25 +16,29 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 AXE_INSTALL = "npm install --no-save --no-package-lock --prefix tests axe-core@4.14"
 
 
-def serious_violations(page) -> list[str]:
+def serious_violations(page, parts: list[str] | None = None) -> list[str]:
+    """On the whole page, or only inside `parts` (selectors)."""
     if not AXE.is_file():
         if os.environ.get("CI"):
             pytest.fail(f"axe-core is missing but CI is set: {AXE_INSTALL}")
         pytest.skip(f"axe-core not installed ({AXE_INSTALL})")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        """async (parts) => (await axe.run(parts ? {include: parts.map((p) => [p])} : document,
+                {resultTypes: ["violations"]})).violations
             .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} — ${n.failureSummary}`))"""
+            .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} — ${n.failureSummary}`))""",
+        parts,
     )
     return found
 
 
 def repeated_names(page) -> list[str]:
-    """Visible buttons that share an accessible name within the inputs (two "Upload file" are two guesses)."""
+    """Visible buttons that share an accessible name: the inputs' (two "Upload file" are two guesses) and every
+    button of the app's own (Stop, Stop all, each "Use …" of the comparison)."""
     return page.evaluate(
         """() => { const seen = {};
-          for (const b of document.querySelectorAll("#image button, #audio button, #generate, #stop, #speak")) {
+          for (const b of document.querySelectorAll("#image button, #audio button, button[id]")) {
             if (!b.checkVisibility()) continue;
             const name = (b.getAttribute("aria-label") || b.innerText).trim();
             seen[name] = (seen[name] || 0) + 1; }
@@ -59,3 +63,7 @@ def test_axe_finds_nothing_serious(studio, fal, media, scheme, viewport):
         page.wait_for_function("document.querySelector('#history .gallery-item img')?.src.includes('.thumb')")
         page.wait_for_timeout(500)  # the page's repairs run on the next frame after Gradio redraws
         assert serious_violations(page) == []
+        for panel in ("#compare_panel", "#post_panel"):  # every Stop, Use and panel button in view at once
+            page.click(f"{panel} button")
+        page.wait_for_selector("#compare_use_1", state="visible")
+        assert repeated_names(page) == []

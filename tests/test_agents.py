@@ -100,6 +100,7 @@ def test_the_catalog_allowance_and_descriptions_come_from_space_yaml(studio):
     jsonschema.validate(catalog, SCHEMAS["catalog"])
     assert {m["endpoint"]: m["price_per_second"] for m in catalog["models"]}[PRO] == 0.115
     assert any(v["voice"] == "espeak:en-us" and v["price_per_1000_chars"] == 0 for v in catalog["voices"])
+    assert catalog["captions"]["endpoint"] == "fal-ai/wizper" and catalog["captions"]["price_per_minute"] > 0
     assert read_resource(studio, "kling://catalog") == call_tool(studio, "catalog", {})[0]
     allowance = call_json(studio, "allowance_today", {})
     jsonschema.validate(allowance, SCHEMAS["allowance_today"])

@@ -1,7 +1,7 @@
 """Inputs checked once: the estimate, the readiness line, Generate and Compare share one check per file.
 
 Driven through the Studio core against the in-memory backend of test_studio.py, with every decode
-counted: `audio._decode` (each clip's one decode) and `image._load` (each portrait's pixels).
+counted: `audio.decode_voice` (each clip's one decode) and `image._load` (each portrait's pixels).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def decodes(monkeypatch) -> dict[str, int]:
 
         return wrapper
 
-    monkeypatch.setattr(audio_module, "_decode", counted("audio", audio_module._decode))
+    monkeypatch.setattr(audio_module, "decode_voice", counted("audio", audio_module.decode_voice))
     monkeypatch.setattr(image_module, "_load", counted("image", image_module._load))
     return counts
 

@@ -115,6 +115,13 @@ def test_four_models_in_the_browser_each_labelled_then_use_this_one(studio, fal,
         page.wait_for_function(
             "document.querySelector('#compare_estimate').innerText.includes('for 4 videos')", timeout=15000
         )
+        heads = [page.inner_text(f"#compare_label_{index}") for index in range(4)]
+        assert all("ready to compare" in head and "per second" in head for head in heads), heads
+        assert any("OmniHuman" in head and "1080p" in head for head in heads)  # the options beside the picker
+        label_box, video_box = (page.locator(f"#compare_{part}_0").bounding_box() for part in ("label", "video"))
+        assert label_box["y"] + label_box["height"] <= video_box["y"] + 1  # each slot's label sits on top
+        names = [page.inner_text(f"#compare_use_{index}") for index in range(4)]
+        assert len(set(names)) == 4 and all(name.startswith("Use ") for name in names), names
         page.click("#compare")
         done = "[0,1,2,3].every(i => document.querySelector('#compare_label_' + i).innerText.includes('✅'))"
         page.wait_for_function(done, timeout=60000)

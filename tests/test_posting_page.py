@@ -19,6 +19,9 @@ def test_captions_play_in_the_player_and_download(keyless, fal, media):
             "() => { const t = document.querySelector('#post_run textarea');"
             " return t && t.value.startsWith('preview-') }"
         )
+        page.wait_for_function(  # a typed script's captions: said to be free before they are made
+            "document.querySelector('#captions_cost').innerText.includes('Captions from the script: free')"
+        )
         page.click("#make_captions")
         page.wait_for_selector("#captions_vtt a[download]", timeout=20000)
         assert ".vtt" in page.inner_text("#captions_vtt") and ".srt" in page.inner_text("#captions_srt")

@@ -144,3 +144,16 @@ def test_choosing_an_example_on_a_phone_shows_the_filled_inputs_and_the_price(st
         assert in_view(page, ESTIMATE)
         top = page.eval_on_selector("#audio", "e => e.getBoundingClientRect().top")
         assert 0 <= top < 844, top  # the filled voice is on screen, above the price
+
+
+@pytest.mark.parametrize("has_key", [True, False], ids=["app-key", "no-key"])
+def test_a_phone_first_screen_reaches_generate(studio, fal, has_key, tmp_path):
+    """A stakeholder opening the link on a phone sees the pitch, both inputs and the Generate button at once."""
+    if has_key:
+        with open_page(studio, viewport=PHONE) as page:
+            page.wait_for_timeout(800)
+            assert in_view(page, "#generate") and in_view(page, "#model")
+        return
+    with running_app(fast_settings(), None, tmp_path / "videos") as url, open_page(url, viewport=PHONE) as page:
+        page.wait_for_timeout(800)
+        assert in_view(page, "#generate") and in_view(page, "#image") and in_view(page, "#audio")

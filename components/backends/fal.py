@@ -26,10 +26,15 @@ from components.backends.download import download_client, download_video, video_
 from components.backends.fal_errors import explain, timed_out
 from components.backends.fal_private import PooledAsyncClient, SubmitOutcomeUnknown
 from components.backends.fal_speech import download_speech, speak_on_fal
+from components.backends.fal_stt import transcribe_on_fal
 from components.errors import InputRejected, MissingKey
 from components.spending.pricing import actual_cost
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from components.backends.fal_stt import Transcript
     from components.config.tts_settings import TtsEngine
     from components.inputs.jobs import Job
 
@@ -121,6 +126,13 @@ class FalBackend:
             spoken = await speak_on_fal(client, engine, text, voice_id, poll_interval=self.poll_interval)
             path = await download_speech(self._downloads, spoken.audio_url, folder, spoken.request_id)
         return path, spoken.request_id
+
+    async def transcribe(
+        self, endpoint: str, audio: Path, arguments: Mapping[str, Any], visitor_key: str | None, saw: Callable
+    ) -> Transcript:
+        """A voice heard by a fal speech-to-text endpoint: its timed chunks, with fal's request id."""
+        async with self._client_for(visitor_key) as client:
+            return await transcribe_on_fal(client, endpoint, audio, arguments, saw, self.poll_interval)
 
     @contextlib.asynccontextmanager
     async def _client_for(self, visitor_key: str | None) -> AsyncIterator[PooledAsyncClient]:

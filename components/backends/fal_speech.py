@@ -72,7 +72,14 @@ async def speak_on_fal(
     except _FAL_ERRORS as exc:
         raise explain(exc, None, timeout) from None
     request_id = handle.request_id
-    finished = False
+    result = await wait_for_result(handle, poll_interval, timeout)
+    return FalSpeech(_audio_url(result, request_id), request_id)
+
+
+async def wait_for_result(handle: Any, poll_interval: float, timeout: float) -> object:
+    """A short job's result; a timeout or a cancelled task cancels the job at fal too (a finished job is
+    billed, a cancelled queued one is not)."""
+    request_id, finished = handle.request_id, False
     try:
         result = await asyncio.wait_for(handle.get(interval=poll_interval), timeout)
         finished = True
@@ -86,7 +93,7 @@ async def speak_on_fal(
         if not finished:
             with contextlib.suppress(Exception):
                 await asyncio.shield(handle.cancel())
-    return FalSpeech(_audio_url(result, request_id), request_id)
+    return result
 
 
 def _audio_url(result: object, request_id: str) -> str:

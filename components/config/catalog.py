@@ -26,6 +26,12 @@ def catalog(settings: Settings) -> dict[str, Any]:
             for engine in settings.tts
             for voice in engine.voices
         ],
+        "captions": {  # a recorded voice's captions (/captions without a script): heard by fal, paid like a voice
+            "endpoint": settings.captions.endpoint,
+            "price_per_minute": settings.captions.price_per_minute,
+            "rounding": settings.captions.rounding,
+            "typed_script": "free: the script's words are timed on the voice, nothing is sent to fal",
+        },
         "files": "image and audio as data: URLs or public https URLs; a whole MCP request at most 4 MiB",
         "request_limit_bytes": REQUEST_LIMIT_BYTES,
     }

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from components.config import settings_runtime as runtime
+from components.config.captions_settings import CaptionsSettings, parse_captions
 from components.config.limits import AudioLimits, ImageLimits, Limits, parse_limits
 from components.config.model_parse import parse_model
 from components.config.models import Model
@@ -27,7 +28,19 @@ if TYPE_CHECKING:  # names for annotations only: no import at run time
 
 # Re-exported: the rest of the app names every settings type from here.
 __all__ = ["AudioLimits", "Budget", "ImageLimits", "Jobs", "Limits", "Model", "Settings", "Storage", "load_settings"]
-ROOT_KEYS = ("default_model", "limits", "models", "jobs", "budget", "identity", "storage", "keys", "tts", "sharing")
+ROOT_KEYS = (
+    "default_model",
+    "limits",
+    "models",
+    "jobs",
+    "budget",
+    "identity",
+    "storage",
+    "keys",
+    "tts",
+    "captions",
+    "sharing",
+)
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "space.yaml"
 
 
@@ -43,6 +56,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # see components/spending/identity.py
     # Free work (uploads, local previews, offline voices) a visitor may start in any minute.
     free_per_visitor_per_minute: int = 20
+    captions: CaptionsSettings = CaptionsSettings()  # a recorded voice's captions: fal's speech-to-text
     # Share links: anyone holding one watches that video; off, none is made and none opens.
     sharing_enabled: bool = True
 
@@ -101,5 +115,6 @@ def parse_settings(raw: Any, source: str = "space.yaml") -> Settings:
         tts=parse_tts(reader, root),
         trusted_proxies=runtime.parse_trusted_proxies(reader, root),
         free_per_visitor_per_minute=runtime.parse_free_work(reader, root),
+        captions=parse_captions(reader, root),
         sharing_enabled=runtime.parse_sharing(reader, root),
     )

@@ -70,8 +70,9 @@ class _File:
 
 class DiskBudget:
     """Every file the app leaves on disk, under `storage.max_mb`: finished videos and what was made from them
-    in `videos/post` (gone after `keep_videos_hours`), spoken scripts in `videos/speech` (gone after an hour:
-    they are inputs, used within minutes) and Gradio's cache (uploads, and its copy of every file shown).
+    in `videos/post` (gone after `keep_videos_hours`), spoken scripts and trimmed voices in `videos/speech`
+    (gone after an hour: they are inputs, used within minutes) and Gradio's cache (uploads, and its copy of
+    every file shown).
     Over the budget, the oldest of them go first, whichever folder they are in. Files Gradio must keep (the
     examples' copies, see `keep`) are never counted or deleted; nor are dot-files (written, then renamed)."""
 
@@ -120,6 +121,7 @@ class DiskBudget:
         # What was made from a video (captions, other shapes, its script) lives as long as a video.
         yield from _listed((self.videos / "post").glob("[!.]*"), self.storage.keep_videos_hours * 3600)
         yield from _listed((self.videos / "speech").glob("script-*"), self.SPOKEN_MAX_AGE)
+        yield from _listed((self.videos / "speech").glob("trimmed-*"), self.SPOKEN_MAX_AGE)
         if self.cache is not None:
             yield from _listed((p for p in _walk(self.cache) if p not in self._kept), None)
 

@@ -27,6 +27,7 @@ __all__ = [
     "check_duration",
     "check_header",
     "compressed_voice",
+    "decode_voice",
     "encode_mp3",
     "part_lengths",
     "prepare_audio",
@@ -86,7 +87,7 @@ def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path, info: Au
     """
     info = info or probe_audio(path)
     check_header(info, limits)
-    segment = _decode(info, limits.max_total_seconds + 1)
+    segment = decode_voice(info, limits.max_total_seconds + 1)
     if segment.max_dBFS < SILENCE_DBFS:
         raise InputRejected("The audio is silent. Upload or record a clip in which someone speaks.")
     decoded_seconds = len(segment) / 1000
@@ -110,7 +111,7 @@ def prepare_audio(path: str | Path, limits: AudioLimits, workdir: Path, info: Au
 
 def part_lengths(info: AudioInfo, limits: AudioLimits) -> list[float]:
     """The seconds of each part a narration would be cut into (for the estimate; nothing is encoded)."""
-    segment = _decode(info, limits.max_total_seconds + 1)
+    segment = decode_voice(info, limits.max_total_seconds + 1)
     samples = np.frombuffer(segment.raw_data, dtype=np.int16)
     cuts = plan_cuts(samples, UPLOAD_SAMPLE_RATE, limits.min_seconds, limits.max_seconds)
     return [(end - start) / UPLOAD_SAMPLE_RATE for start, end in cuts]
@@ -126,7 +127,7 @@ def _split(segment: AudioSegment, limits: AudioLimits, workdir: Path) -> tuple[A
     )
 
 
-def _decode(info: AudioInfo, max_seconds: float) -> AudioSegment:
+def decode_voice(info: AudioInfo, max_seconds: float) -> AudioSegment:
     """In-process for WAV and AIFF (pcm.py); else ffmpeg straight to 24 kHz mono s16le,
     at most `max_seconds` of it (~2.9 MB for a minute).
 

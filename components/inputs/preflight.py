@@ -29,13 +29,13 @@ class Preflight:
     async def estimate(self, audio: str | None, endpoint: str, options: object = None) -> Quote:
         """Duration × price from the audio header; else (ffprobe, a narration's cuts) from the voice checked
         once for Generate too. The price and the longest part follow the model's `options` (those it has)."""
-        model = self._model(endpoint, options)
+        model = self.model_for(endpoint, options)
         found = quote(audio, model, header_only=True)  # a fraction of a millisecond: no thread hop
         if found is not None:
             return found
         return await self.inputs.quote(audio, model)
 
-    def _model(self, endpoint: str, options: object) -> Model:
+    def model_for(self, endpoint: str, options: object) -> Model:
         """Lenient, unlike Generate: a page switching models sends the previous model's options for a moment.
         `options`: a mapping or its JSON text (as the API sends it)."""
         model, given = self.settings.model(endpoint), read_options(options)
@@ -66,7 +66,7 @@ class Preflight:
         """The sentence Generate would refuse with — found by the very checks it runs (image, audio,
         silence, prompt, and with `spending` the owner's caps), kept for it; None when it would go ahead."""
         try:
-            model = self._model(endpoint, options)
+            model = self.model_for(endpoint, options)
             job = await self.inputs.job(image, audio, prompt, model, skip_face_check)
             if spending is not None:
                 spending(job.estimate)

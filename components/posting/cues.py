@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,6 +132,24 @@ def _real_time(target: float, spans: list[tuple[float, float]], spoken: np.ndarr
     return spans[index][0] + (target - before)
 
 
+def from_chunks(chunks: Sequence[tuple[float, float | None, str]], end_of_media: float) -> list[Cue]:
+    """A transcript's timed chunks as cues: long ones cut into readable lines (as a script's phrases are),
+    each line a share of its chunk's time by length; kept in order and inside the media."""
+    cues: list[Cue] = []
+    for index, (start, end, text) in enumerate(chunks):
+        following = chunks[index + 1][0] if index + 1 < len(chunks) else end_of_media
+        start = max(min(start, end_of_media), cues[-1].end if cues else 0.0)
+        end = min(end if end is not None else following, end_of_media)
+        lines = phrases(text)
+        if not lines or end - start < 0.05:
+            continue
+        weights = np.cumsum([0] + [len(line) + 2 for line in lines])
+        bounds = start + (end - start) * weights / weights[-1]
+        for line, (a, b) in zip(lines, zip(bounds[:-1], bounds[1:], strict=True), strict=True):
+            cues.append(Cue(round(float(a), 3), round(float(b), 3), line))
+    return cues
+
+
 def _stamp(seconds: float, separator: str) -> str:
     millis = round(seconds * 1000)
     hours, rest = divmod(millis, 3_600_000)
@@ -138,9 +157,11 @@ def _stamp(seconds: float, separator: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
 
 
-def to_vtt(cues: list[Cue]) -> str:
+def to_vtt(cues: list[Cue], note: str | None = None) -> str:
+    """`note`: a comment for whoever reads the file (players skip it), e.g. what the captions cost."""
     blocks = [f"{n}\n{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n{c.text}" for n, c in enumerate(cues, 1)]
-    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+    comment = f"NOTE {' '.join(note.split())}\n\n" if note else ""
+    return "WEBVTT\n\n" + comment + "\n\n".join(blocks) + "\n"
 
 
 def to_srt(cues: list[Cue]) -> str:

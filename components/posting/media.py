@@ -62,6 +62,18 @@ def decode_sound(path: Path, max_seconds: float) -> np.ndarray:
     return np.frombuffer(done.stdout, dtype="<i2")
 
 
+def extract_voice(path: Path, target: Path) -> Path:
+    """The video's sound alone, as a small mono MP3 for a speech-to-text upload (speech needs no more)."""
+    command = ["ffmpeg", *_QUIET, "-y", "-i", str(path), "-vn", "-ac", "1", "-ar", str(VOICE_RATE)]
+    command += ["-c:a", "libmp3lame", "-b:a", "48k", "-f", "mp3", str(target)]
+    try:
+        subprocess.run(command, capture_output=True, timeout=RENDER_SECONDS, check=True)
+    except (subprocess.SubprocessError, OSError):
+        target.unlink(missing_ok=True)
+        raise InputRejected("The video's sound could not be read.") from None
+    return target
+
+
 def grab_frame(path: Path, at: float) -> Image.Image:
     """One frame, `at` seconds in, as an RGB picture (for the face check)."""
     command = ["ffmpeg", *_QUIET, "-ss", f"{at:.3f}", "-i", str(path), "-frames:v", "1"]

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from components.errors import InputRejected
-from components.history.runs import check_request_id
 from components.inputs.faces import find_faces
 from components.posting import cues as timing
+from components.posting.cue_edits import read_cues
 from components.posting.framing import SHAPES, crop_for, to_ass
 from components.posting.media import VOICE_RATE, decode_sound, grab_frame, probe_video, render_shape
+from components.posting.naming import PREVIEW, digest, run_ref
+from components.posting.transcripts import Transcripts, write_whole
 from components.spending.access import NOT_YOURS
 
 if TYPE_CHECKING:  # names for annotations only: no import at run time
@@ -33,10 +33,9 @@ if TYPE_CHECKING:  # names for annotations only: no import at run time
     from components.spending.payer import Payer
     from components.studio import Studio
 
-_PREVIEW = re.compile(r"^preview-[0-9a-f]{12}$")
-_DOWNLOAD = re.compile(r"^kling-avatar-studio-\d{4}-\d\d-\d\d-\d{4}-")  # PlayableVideo's download name
 _RENDERS = threading.BoundedSemaphore(1)  # one ffmpeg render at a time: the machine is shared
-NO_SCRIPT = "Captions need the words: type the script the voice says (this run kept none)."
+FROM_SCRIPT = "Captions from the script: free, timed on this server from the voice."
+EDITED = "Your edited captions: checked against the video and saved (free)."
 
 
 @dataclass(frozen=True)
@@ -45,12 +44,7 @@ class Captioned:
     vtt: Path
     srt: Path
     cues: tuple[Cue, ...]
-
-
-def run_ref(text: str | None) -> str:
-    """A request id or a preview's name from what a caller may hold: the id, the file name, the download's name."""
-    name = _DOWNLOAD.sub("", Path((text or "").strip()).name.removesuffix(".mp4")).removeprefix("narration-")
-    return name if _PREVIEW.match(name) else check_request_id(name)
+    note: str = ""  # where the words came from and what they cost (also a NOTE in the WebVTT file)
 
 
 @dataclass(frozen=True)
@@ -61,10 +55,16 @@ class Posting:
     def folder(self) -> Path:
         return next(iter(self.studio.backends.values())).output_dir / "post"
 
+    @property
+    def transcripts(self) -> Transcripts:
+        """A voice the app did not speak: heard by fal's speech-to-text (paid like a voice, once per video)."""
+        hearer = next((b for b in self.studio.backends.values() if hasattr(b, "transcribe")), None)
+        return Transcripts(self.studio.settings.captions, hearer, self.folder)
+
     def keep_script(self, video_name: str, text: str) -> None:
         """The script a run's voice was spoken from, kept beside its video for captions later."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write(self.folder / f"{Path(video_name).stem}.script.txt", text)
+        write_whole(self.folder / f"{Path(video_name).stem}.script.txt", text)
 
     def kept_script(self, stem: str) -> str | None:
         kept = self.folder / f"{stem}.script.txt"
@@ -73,8 +73,8 @@ class Posting:
     async def video(self, ref: str | None, upload: str | None, payer: Payer) -> tuple[Path, str]:
         """The video to work on and the stem its files are named by: the caller's upload, else a shown run's."""
         if upload:
-            digest = await asyncio.to_thread(_digest, Path(upload))
-            return Path(upload), f"upload-{digest}"
+            content = await asyncio.to_thread(digest, Path(upload))
+            return Path(upload), f"upload-{content}"
         if not (ref or "").strip():
             raise InputRejected("Choose a video: make one, open one from your runs, or upload one.")
         name = run_ref(ref)
@@ -84,7 +84,7 @@ class Posting:
         for local in (videos / f"{name}.mp4", videos / f"narration-{name}.mp4"):
             if local.is_file():
                 return local, local.stem
-        if _PREVIEW.match(name):
+        if PREVIEW.match(name):
             raise InputRejected("That preview is no longer on this server; make it again (it is free).")
         found = await self.studio.library.recover(name, None, payer)  # fal's stored result: free
         return found.video, found.video.stem
@@ -92,20 +92,49 @@ class Posting:
     async def captions(
         self, ref: str | None, upload: str | None, script: str | None, raw_key: str | None, visitor: Visitor
     ) -> Captioned:
-        """WebVTT and SRT captions of the video: the script's phrases on the voice's speech. Free."""
+        """WebVTT and SRT captions: a script's phrases on the voice's speech (free); without one (given or kept
+        with the run), the voice heard by fal's speech-to-text, paid by the caller's payer once per video."""
         payer = self.studio.payer(visitor, raw_key)
         path, stem = await self.video(ref, upload, payer)
         text = (script or "").strip() or self.kept_script(stem)
-        if not text:
-            raise InputRejected(NO_SCRIPT)
         self.studio.free_work.take(visitor.id)
-        placed = await asyncio.to_thread(self._place, path, text)
+        info = await asyncio.to_thread(self._sounding, path)
+        if text:
+            placed, note = await asyncio.to_thread(self._place, path, info, text), ""
+        else:
+            heard = await self.transcripts.heard(path, stem, info.seconds, payer)
+            if not heard.cues:
+                raise InputRejected(f"No words were heard in the voice ({heard.describe()}).")
+            placed, note = list(heard.cues), heard.describe()
+        return await self._written(path, stem, placed, note)
+
+    async def quote(
+        self, ref: str | None, upload: str | None, script: str | None, raw_key: str | None, visitor: Visitor
+    ) -> str:
+        """What Make captions would cost for this video, said before it is pressed."""
+        payer = self.studio.payer(visitor, raw_key)
+        path, stem = await self.video(ref, upload, payer)
+        if (script or "").strip() or self.kept_script(stem):
+            return FROM_SCRIPT
+        info = await asyncio.to_thread(self._sounding, path)
+        return self.transcripts.quote(stem, info.seconds, payer)
+
+    async def edited(
+        self, ref: str | None, upload: str | None, text: str, raw_key: str | None, visitor: Visitor
+    ) -> Captioned:
+        """The visitor's edits, checked against the video, become its captions' files. Free."""
+        path, stem = await self.video(ref, upload, self.studio.payer(visitor, raw_key))
+        self.studio.free_work.take(visitor.id)
+        cues = read_cues(text, (await asyncio.to_thread(self._checked, path)).seconds)
+        return await self._written(path, stem, cues, EDITED)
+
+    async def _written(self, path: Path, stem: str, cues: list[Cue], note: str) -> Captioned:
         self.folder.mkdir(parents=True, exist_ok=True)
         vtt, srt = self.folder / f"{stem}.vtt", self.folder / f"{stem}.srt"
-        _write(vtt, timing.to_vtt(placed))
-        _write(srt, timing.to_srt(placed))
+        write_whole(vtt, timing.to_vtt(cues, note or None))
+        write_whole(srt, timing.to_srt(cues))
         await asyncio.to_thread(self.studio.disk.sweep)
-        return Captioned(path, vtt, srt, tuple(placed))
+        return Captioned(path, vtt, srt, tuple(cues), note)
 
     async def reframe(
         self,
@@ -116,12 +145,17 @@ class Posting:
         visitor: Visitor,
         burn_captions: bool = False,
         script: str | None = None,
+        edited: str | None = None,
     ) -> Path:
-        """The video in `shape` (9:16, 1:1 or 16:9) around the face, captions burned in if asked. Free."""
+        """The video in `shape` (9:16, 1:1 or 16:9) around the face, captions burned in if asked — the `edited`
+        ones (SRT or WebVTT text) when given, else those Make captions makes. Free."""
         if shape not in SHAPES:
             raise InputRejected(f"Choose a shape among {', '.join(SHAPES)}.")
         ass = None
-        if burn_captions:
+        if burn_captions and (edited or "").strip():
+            captioned = await self.edited(ref, upload, edited or "", raw_key, visitor)
+            path, stem, ass = captioned.video, captioned.vtt.stem, to_ass(list(captioned.cues), shape)
+        elif burn_captions:
             captioned = await self.captions(ref, upload, script, raw_key, visitor)
             path, stem, ass = captioned.video, captioned.vtt.stem, to_ass(list(captioned.cues), shape)
         else:
@@ -135,14 +169,17 @@ class Posting:
         await asyncio.to_thread(self.studio.disk.sweep)
         return target
 
-    def _place(self, video: Path, text: str) -> list[Cue]:
-        info = self._checked(video)
-        if not info.has_sound:
-            raise InputRejected("That video has no sound, so there is no voice to time captions by.")
+    def _place(self, video: Path, info: VideoInfo, text: str) -> list[Cue]:
         spans = timing.speech_spans(decode_sound(video, info.seconds + 1), VOICE_RATE)
         if not spans:
             raise InputRejected("No voice was heard in that video, so captions cannot be timed.")
         return timing.place(timing.phrases(text), spans, info.seconds)
+
+    def _sounding(self, video: Path) -> VideoInfo:
+        info = self._checked(video)
+        if not info.has_sound:
+            raise InputRejected("That video has no sound, so there is no voice to caption.")
+        return info
 
     def _render(self, video: Path, shape: str, target: Path, ass: str | None) -> None:
         info = self._checked(video)
@@ -158,18 +195,3 @@ class Posting:
         if info.seconds > longest + 5 or max(info.width, info.height) > 4096:
             raise InputRejected(f"This works on videos up to {longest:g} s and 4096 px on a side.")
         return info
-
-
-def _write(path: Path, text: str) -> None:
-    """Whole or not at all: a reader never sees half a file."""
-    partial = path.with_name(f".{path.name}")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]

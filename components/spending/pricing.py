@@ -94,6 +94,13 @@ def actual_cost(video_seconds: float, price_per_second: float, min_seconds: floa
     return billed_seconds(video_seconds, min_seconds, rounding) * price_per_second
 
 
+def transcription_cost(seconds: float, price_per_minute: float, rounding: str = "up") -> float:
+    """Speech-to-text by the audio's length: every started minute (`up`, with the MP3 header's slack), or exact."""
+    if rounding == "exact":
+        return round(seconds, 2) / 60 * price_per_minute
+    return max(1, math.ceil((seconds - HEADER_SLACK_SECONDS) / 60)) * price_per_minute
+
+
 def format_cost(amount: float) -> str:
     """What the page shows for a cost: "Free" for nothing, never "$0.00" for a cost under a cent."""
     if amount <= 0:
@@ -105,8 +112,17 @@ def format_cost(amount: float) -> str:
 
 def format_dollars(amount: float) -> str:
     """Half-up to the cent, as people round money: 9 s × $0.115 = $1.035 → $1.04."""
-    cents = Decimal(repr(round(amount, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"${cents:,.2f}"
+    return f"${_to_cents(amount):,.2f}"
+
+
+def format_saving(before: float, after: float) -> str:
+    """What `after` saves on `before`, as the two amounts are shown: $1.50 − $1.04 = $0.46 (not their exact
+    difference rounded, which can be a cent off what a visitor reads on the page)."""
+    return f"${_to_cents(before) - _to_cents(after):,.2f}"
+
+
+def _to_cents(amount: float) -> Decimal:
+    return Decimal(repr(round(amount, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def format_price(price_per_second: float) -> str:

@@ -64,6 +64,7 @@ THEME = gr.themes.Soft(primary_hue="indigo").set(
     button_primary_background_fill="#4338ca",
     button_primary_background_fill_hover="#3730a3",
     button_primary_text_color="#ffffff",
+    checkbox_label_background_fill_selected="#4338ca",  # a chosen radio's white text: indigo-500 was 4.46:1
     body_text_color_subdued="#4b5563",
     block_label_text_color="#374151",
     block_info_text_color="#4b5563",
@@ -97,6 +98,12 @@ time#time, time#duration, button.playback span { color: var(--body-text-color-su
 /* On a phone the running job stays pinned in view at the bottom of the screen, whatever is scrolled. */
 @media (max-width: 640px) {
   #history .grid-container { --grid-cols: 2 !important; }  /* two tiles a row: captions stay readable */
+  /* A phone's first screen reaches Generate: the pitch without its fine print (the estimate states the rule),
+     and lower drop areas for the portrait and the voice. */
+  #intro p:nth-of-type(2) { display: none; }
+  #image { height: 170px !important; }
+  #audio { height: auto !important; min-height: 0 !important; }
+  #audio .upload-container, #audio .upload-container .wrap { height: 130px !important; min-height: 0 !important; }
   #status.kas-running { position: fixed; left: 0; right: 0; bottom: 0; z-index: 50; margin: 0; padding: 0.5em 1em;
     max-height: 40vh; overflow: auto; background: var(--background-fill-primary);
     border-top: 2px solid #4338ca; box-shadow: 0 -4px 12px rgba(0, 0, 0, 0.15); }

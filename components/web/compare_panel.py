@@ -1,141 +1,20 @@
-"""The "Compare models" panel: layout, events and handlers together (one page section, one module)."""
+"""The "Compare models" panel: its layout and events (the handlers are in compare_handlers.py)."""
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
 from components.config.models import read_options
-from components.errors import StudioError
-from components.events import Done, Reused, Stopped, Working
-from components.history.runs import from_entry, remember
-from components.running.compare import MAX_MODELS, check_comparison, compare, compare_sessions, comparison_spends
-from components.spending.pricing import format_cost, format_dollars, model_estimate
+from components.running.compare import MAX_MODELS
 from components.studio import Studio
-from components.web import wording
-from components.web.edge import as_gradio_error, file_path, sentence, visitor_of
-from components.web.escape import code, plain
-from components.web.options_panel import price_label
+from components.web.compare_handlers import CompareHandlers
 from components.web.video import PlayableVideo
 
-if TYPE_CHECKING:  # names for annotations only: no import at run time
-    from components.config.models import Model
-
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-
-
-@dataclass(frozen=True)
-class CompareHandlers:
-    studio: Studio = field(repr=False)
-
-    async def estimate(
-        self,
-        audio: Any,
-        models: list[str],
-        fal_key: str,
-        options: Any,
-        request: gr.Request,
-        profile: gr.OAuthProfile | None,
-    ) -> str:
-        """The comparison's total before the click, model by model, or why it could not run."""
-        if not file_path(audio):
-            return "Add a voice clip to see what the comparison would cost."
-        try:
-            visitor = visitor_of(request, profile, self.studio.identities)
-            chosen, clip = read_options(options), file_path(audio)
-            total = await check_comparison(self.studio, clip, models or [], fal_key, visitor, chosen)
-            spends = await comparison_spends(self.studio, clip, models or [], chosen)
-        except StudioError as exc:
-            return f"⚠️ {exc}"
-        each = " · ".join(f"{self.studio.settings.model(s.endpoint).label}: {s.estimate.describe()}" for s in spends)
-        return f"**Comparison total:** about {format_dollars(total)} for {len(models)} videos.\n\n{each}"
-
-    async def compare(
-        self,
-        image: Any,
-        audio: Any,
-        prompt: str,
-        models: list[str],
-        fal_key: str,
-        request: gr.Request,
-        profile: gr.OAuthProfile | None,
-        options: Any = None,
-    ) -> AsyncIterator[tuple[Any, ...]]:
-        """Make the same talking-avatar video on 2 to 4 models at once, to compare them side by side.
-
-        Args:
-            image: The portrait, as a file or data: URL.
-            audio: The voice clip (2–300 s; over 60 s it runs as parts joined into one video), as a file or data: URL.
-            prompt: Optional direction for the performance ("." for none).
-            models: 2 to 4 model endpoints, e.g. ["fal-ai/kling-video/ai-avatar/v2/pro",
-                "fal-ai/bytedance/omnihuman/v1.5"]. Each is charged at its own price.
-            fal_key: Your own fal.ai key (used for this call only); empty to use the app's key.
-            options: Each model's options, by endpoint, e.g. {"veed/fabric-1.0": {"resolution": "720p"}}.
-
-        Returns:
-            For each of 4 slots a video and a label (model, price, billed seconds, actual cost, wall time, request id),
-            then the finished runs' records.
-        """
-        models, started, chosen = list(models or []), time.monotonic(), read_options(options)
-        videos, labels, runs = [None] * MAX_MODELS, [""] * MAX_MODELS, []
-        with as_gradio_error("comparing models"):
-            visitor = visitor_of(request, profile, self.studio.identities)
-            await check_comparison(self.studio, file_path(audio), models, fal_key, visitor, chosen)
-            session = getattr(request, "session_hash", None)
-            paths = (file_path(image), file_path(audio))
-            async for endpoint, event in compare(
-                self.studio, *paths, prompt, models, fal_key, visitor, session, chosen
-            ):
-                slot, model = models.index(endpoint), self.studio.settings.model(endpoint, chosen.get(endpoint))
-                labels[slot] = _label(event, model, time.monotonic() - started)
-                if isinstance(event, Done | Reused):
-                    videos[slot] = str(event.video)
-                    runs.append(event.run.entry())
-                yield (*[item for pair in zip(videos, labels, strict=True) for item in pair], runs)
-
-    async def stop_all(self, models: list[str], fal_key: str, request: gr.Request) -> str:
-        """Stop every model of this page's comparison."""
-        sessions = compare_sessions(getattr(request, "session_hash", None), list(models or []))
-        outcomes = [await self.studio.stop(session, fal_key) for session in sessions]
-        return "\n\n".join(wording.stopped(outcome) for outcome in outcomes if outcome.stage != "finished")
-
-    def use(self, models: list[str], slot: int) -> Any:
-        """ "Use this one": the slot's model becomes the page's model for this session."""
-        models = list(models or [])
-        return gr.update(value=models[slot]) if slot < len(models) else gr.skip()
-
-    def remember_all(self, history: list | None, finished: list | None) -> list:
-        for entry in finished or []:
-            history = remember(history, from_entry(entry))
-        return history or []
-
-
-def _label(event: object, chosen: Model, wall: float) -> str:
-    """The slot's line: model (and options), price, billed seconds, actual cost, wall time, request id."""
-    picked = ", ".join(str(value) for _, value in chosen.chosen)
-    model = f"{chosen.label}{f' ({picked})' if picked else ''} · {price_label(chosen)}"
-    if isinstance(event, StudioError):
-        return f"**{model}** — ❌ {plain(sentence(event, 'comparing'))}"
-    if isinstance(event, Stopped):
-        return f"**{model}** — {wording.stopped(event)}"
-    if isinstance(event, Working):
-        return f"**{model}** — ⏳ {event.progress.stage} · {wall:.0f} s" + (
-            f" · {code(event.progress.request_id)}" if event.progress.request_id else ""
-        )
-    if isinstance(event, Done | Reused):
-        run, how = event.run, "re-used, nothing spent" if isinstance(event, Reused) else f"{wall:.0f} s"
-        billed = model_estimate(chosen, [run.seconds]).billed_seconds
-        return (
-            f"**{model}** — ✅ {run.seconds:.1f} s, billed as {billed:g} s · {format_cost(run.cost)} · {how}"
-            f" · {code(run.request_id)}"
-        )
-    return f"**{model}** — ⏳ checking"
 
 
 def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
@@ -152,15 +31,19 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
             run = gr.Button("Compare", variant="primary", elem_id="compare")
             stop = gr.Button("Stop all", variant="stop", elem_id="compare_stop")
         stopped = gr.Markdown(elem_id="compare_stopped")
+        heads = handlers.heads([e for _, e in paid[:2]], None)
         with gr.Row():
             slots, uses = [], []
             for index in range(MAX_MODELS):
-                with gr.Column(min_width=200):
-                    slots += [
-                        PlayableVideo(interactive=False, elem_id=f"compare_video_{index}"),
-                        gr.Markdown(elem_id=f"compare_label_{index}"),
-                    ]
-                    uses.append(gr.Button("Use this one", size="sm", elem_id=f"compare_use_{index}"))
+                with gr.Column(min_width=200):  # the slot's label on top: which model, its price, where it is
+                    label = gr.Markdown(heads[index], elem_id=f"compare_label_{index}")
+                    slots += [PlayableVideo(interactive=False, elem_id=f"compare_video_{index}"), label]
+                    use = heads[MAX_MODELS + index]
+                    uses.append(
+                        gr.Button(
+                            use.get("value", "Use"), size="sm", elem_id=f"compare_use_{index}", visible=use["visible"]
+                        )
+                    )
         finished = gr.JSON(visible=False)
         # Each compared model's options, by endpoint: on the page, those set beside the model picker for its model.
         options = gr.Textbox(value="{}", visible=False, elem_id="compare_options")  # JSON text: MCP needs a type
@@ -169,6 +52,15 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
         lambda model, chosen: json.dumps({model: studio.settings.model(model).fit(read_options(chosen))}),
         inputs=[inputs["model"], inputs["options"]],
         outputs=options,
+        **PRIVATE,
+    )
+    gr.on(
+        [models.change, options.change],
+        handlers.heads,
+        inputs=[models, options],
+        outputs=[*slots[1::2], *uses],
+        show_progress="hidden",
+        queue=False,
         **PRIVATE,
     )
     gr.on(

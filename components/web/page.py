@@ -23,7 +23,9 @@ from components.web.page_script import PAGE_JS
 from components.web.panels import INTRO, examples, interactive, key_box, script_tab
 from components.web.post_panel import post_panel
 from components.web.script_flow import script_flow
+from components.web.shape_choice import offer_shape_first, shape_choice
 from components.web.share_panel import share_panel
+from components.web.trim_panel import trim_panel
 from components.web.video import PlayableVideo
 from components.web.voice_handlers import VoiceHandlers
 
@@ -42,7 +44,7 @@ def build_page(
     settings, handlers = studio.settings, Handlers(studio)
     voice_handlers = VoiceHandlers(studio)
     with gr.Blocks(title="Kling Avatar Studio", delete_cache=delete_cache) as demo:
-        gr.Markdown(INTRO)
+        gr.Markdown(INTRO, elem_id="intro")
         if login_offered:
             gr.LoginButton()
         with gr.Row(equal_height=False):
@@ -71,9 +73,11 @@ def build_page(
                 )
                 options = model_options(settings, model, first_model)  # the chosen model's own options
                 estimate = gr.Markdown(wording.NO_ESTIMATE, label="Estimate", elem_id="estimate")
+                trim_panel(studio, audio, model, options)  # long silences: trim them before paying
                 with gr.Row():
                     generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
                     stop = gr.Button("Stop", variant="stop", elem_id="stop", interactive=False, scale=1)
+                post_shape = shape_choice()  # under Generate: a phone's first screen still reaches the button
                 readiness = gr.Markdown(elem_id="readiness")
                 skip_face_check = gr.Checkbox(
                     label="Go ahead without a face check (it can miss drawn or stylised faces)",
@@ -111,7 +115,7 @@ def build_page(
                 "show_history": runs.refresh(handlers, fal_key),
             },
         )
-        post_panel(studio, {"video": video, "script": script, "fal_key": fal_key})
+        posting = post_panel(studio, {"video": video, "script": script, "fal_key": fal_key})
         # The run's record: a component, not a gr.State, so /generate and /recover also work over MCP.
         last_run = gr.Textbox(visible=False, label="Run record (JSON)")
 
@@ -151,6 +155,7 @@ def build_page(
         )
         job.then(interactive(False), outputs=stop, queue=False, **PRIVATE)
         job.failure(interactive(False), outputs=stop, queue=False, **PRIVATE)  # .then does not follow a failure
+        offer_shape_first(studio, job, posting | {"shape": post_shape, "video": video, "fal_key": fal_key})
         if server_has_key:
             demo.load(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
             job.then(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)

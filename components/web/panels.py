@@ -13,6 +13,7 @@ from components.config.settings import Settings
 INTRO = """# 🗣️ Kling Avatar Studio
 Give a **portrait** and a **voice clip**, check the price, press **Generate**: a talking-avatar video by
 [Kling AI Avatar](https://fal.ai/models/fal-ai/kling-video/ai-avatar/v2/pro) on fal.ai, in a few minutes.
+
 Prices are per second of video, **billed in whole seconds rounded up** — the estimate and the final cost use
 this one rule. No key? The free **Local preview** shows the whole flow. Or start from an example below."""
 

@@ -17,7 +17,7 @@ from components.sharing.sharing import Sharing
 from components.studio import Studio
 from components.web.edge import as_gradio_error, sentence, visitor_of
 from components.web.escape import plain
-from components.web.post_panel import PostHandlers
+from components.web.post_handlers import PostHandlers
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 SHARED = "📼 **A video shared with you.** Made with Kling Avatar Studio: make your own with the inputs above."

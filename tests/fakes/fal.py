@@ -30,6 +30,7 @@ from tests.fakes.model import render_video
 from tests.fakes.records import FakeJob, Seen, job_stats
 from tests.fakes.server import CutShort, error_response
 from tests.fakes.storage import FakeStorage
+from tests.fakes.stt import SAID, WIZPER, WIZPER_FIELDS, is_stt, transcript_result
 from tests.fakes.tts import is_tts, speech_result
 
 
@@ -54,7 +55,9 @@ class FakeFal:
     fixed_video: Path | None = None
     fixed_video_seconds: float = 5.0
     # Each avatar endpoint's fields (tests/fakes/endpoints.py); a test may add the endpoint of a new model.
-    endpoints: dict[str, Fields] = field(default_factory=lambda: dict(ENDPOINTS))
+    endpoints: dict[str, Fields] = field(default_factory=lambda: {**ENDPOINTS, WIZPER: WIZPER_FIELDS})
+    # What the speech-to-text endpoint hears in any voice (tests/fakes/stt.py); `reset()` restores it.
+    transcript: str = SAID
     storage: FakeStorage = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -103,6 +106,7 @@ class FakeFal:
             self.jobs.clear()
             self.faults.clear()
             self.submit_attempts = 0
+            self.transcript = SAID
 
     def stats(self) -> dict:
         """For the benchmark, which runs the fake in another process and reads `/_fake/stats`."""
@@ -207,6 +211,8 @@ class FakeFal:
             return error_response(int(self.faults["result_status"]), detail, job.request_id)
         if is_tts(job.endpoint):  # text-to-speech endpoints answer {"audio": {...}} (tests/fakes/tts.py)
             return speech_result(job, self.storage)
+        if is_stt(job.endpoint):  # speech-to-text answers {"text", "chunks", "languages"} (tests/fakes/stt.py)
+            return transcript_result(job, self.storage, self.transcript)
         video, seconds = self._render(job)
         file = {
             "url": self.storage.keep(video),
