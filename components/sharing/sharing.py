@@ -59,11 +59,11 @@ class Sharing:
             raise InputRejected(SHARING_OFF)
         if not (ref or "").strip():
             raise InputRejected("Share a finished video: make one, or open one from your runs, first.")
+        self.studio.free_work.take(visitor.id)  # before any work: a refused attempt counts too
         posting, payer = self.studio.posting, self.studio.payer(visitor, raw_key)
         video, stem = await posting.video(ref, None, payer)  # the posting tools' own check: shown to this payer
         if video.parent.resolve() != posting.folder.parent.resolve():
             raise InputRejected(NOT_HERE)
-        self.studio.free_work.take(visitor.id)
         captions = posting.folder / f"{stem}.vtt"
         token = secrets.token_urlsafe(TOKEN_BYTES)
         self.links.add(token, video.name, captions.name if captions.is_file() else None, payer.id)
