@@ -17,6 +17,7 @@ from gradio_client.exceptions import AppError
 from components.posting.cue_edits import read_cues
 from components.posting.cues import MAX_CHARS
 from components.posting.framing import to_ass
+from tests.fakes.crafted import understated_webm
 from tests.fakes.media import probe_seconds, speech_wav
 from tests.fakes.stt import WIZPER_FIELDS
 from tests.helpers import PREVIEW, PRO, SERVER_KEY, UNLIMITED, VISITOR_KEY, fast_settings, running_app
@@ -169,3 +170,16 @@ def test_fields_fal_does_not_know_are_refused_and_cost_nothing(fal, media, recor
     finally:
         fal.endpoints[WIZPER] = dataclasses.replace(fal.endpoints[WIZPER], optional=WIZPER_FIELDS.optional)
     assert heard(fal) == [] and wizper_rows(data) == [("released", None, 0.01, None)]  # refused at the door
+
+
+def test_a_video_whose_header_understates_its_length_is_heard_and_billed_only_as_long_as_it_claims(fal, tmp_path):
+    """A container may claim 3 s and hold 40: what is sent to fal is what the ledger is charged for."""
+    crafted = understated_webm(tmp_path / "claims-3-s.webm", seconds=40.0, claimed=3.0)
+    fal.transcript = RECORDED
+    data = tmp_path / "data"
+    with running_app(fast_settings(), SERVER_KEY, tmp_path / "videos", data_dir=data) as url:
+        Client(url, verbose=False).predict("", handle_file(str(crafted)), "", "", api_name="/captions")
+    (job,) = heard(fal)
+    sent = fal.storage.files[job.arguments["audio_url"].rsplit("/", 1)[1]]
+    assert probe_seconds(sent) <= 3.2  # the sound cut where the header says the video ends
+    assert wizper_rows(data) == [("settled", job.request_id, 0.01, 0.01)]

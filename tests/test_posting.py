@@ -19,6 +19,7 @@ from components.config.settings_runtime import Storage
 from components.history.storage import DiskBudget
 from components.inputs.faces import find_faces
 from components.posting.media import probe_video
+from tests.fakes.crafted import understated_webm
 from tests.fakes.media import probe_seconds
 from tests.helpers import PREVIEW, PRO, VISITOR_KEY, fast_settings, running_app
 
@@ -104,6 +105,15 @@ def test_an_uploaded_video_gets_captions_from_a_given_script(keyless, made, tmp_
     # An upload has no kept script: without one, its voice would be heard by fal's speech-to-text, which needs a key.
     with pytest.raises(AppError, match="need a fal key.*type the words the voice says"):
         client.predict("", handle_file(str(copy)), "", "", api_name="/captions")
+
+
+def test_reframe_renders_only_as_long_as_the_video_claims(keyless, tmp_path):
+    """A container that claims 3 s and holds 40 is rendered for 3 s: the length check holds what is made."""
+    crafted = understated_webm(tmp_path / "claims-3-s.webm", seconds=40.0, claimed=3.0)
+    shaped = Client(keyless, verbose=False).predict(
+        "", handle_file(str(crafted)), "1:1", False, "", "", api_name="/reframe"
+    )
+    assert probe_seconds(shaped) <= 3.2
 
 
 def frame_at(video: str, seconds: float) -> np.ndarray:

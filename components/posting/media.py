@@ -62,9 +62,11 @@ def decode_sound(path: Path, max_seconds: float) -> np.ndarray:
     return np.frombuffer(done.stdout, dtype="<i2")
 
 
-def extract_voice(path: Path, target: Path) -> Path:
-    """The video's sound alone, as a small mono MP3 for a speech-to-text upload (speech needs no more)."""
-    command = ["ffmpeg", *_QUIET, "-y", "-i", str(path), "-vn", "-ac", "1", "-ar", str(VOICE_RATE)]
+def extract_voice(path: Path, target: Path, seconds: float) -> Path:
+    """The video's sound alone, as a small mono MP3 for a speech-to-text upload (speech needs no more).
+    Cut at `seconds`, the length it is priced by: a container may claim less than the sound it holds."""
+    command = ["ffmpeg", *_QUIET, "-y", "-i", str(path), "-t", f"{seconds:.3f}", "-vn", "-ac", "1"]
+    command += ["-ar", str(VOICE_RATE)]
     command += ["-c:a", "libmp3lame", "-b:a", "48k", "-f", "mp3", str(target)]
     try:
         subprocess.run(command, capture_output=True, timeout=RENDER_SECONDS, check=True)
@@ -108,7 +110,9 @@ def render_shape(source: Path, info: VideoInfo, crop: Crop, shape: str, target: 
         captions.write_text(ass, encoding="utf-8")
         graph += f",subtitles=filename={captions.name}"
     graph += ",format=yuv420p[v]"
-    command = ["ffmpeg", *_QUIET, "-y", "-i", str(source.resolve()), "-filter_complex", graph, "-map", "[v]"]
+    # Cut at the probed length the checks allowed: a container may claim less than the frames it holds.
+    command = ["ffmpeg", *_QUIET, "-y", "-i", str(source.resolve()), "-t", f"{info.seconds:.3f}"]
+    command += ["-filter_complex", graph, "-map", "[v]"]
     command += ["-map", "0:a?", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-threads", "2"]
     command += ["-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", partial.name]
     try:

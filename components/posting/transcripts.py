@@ -92,7 +92,7 @@ class Transcripts:
             kept = self._kept(stem, seconds)  # the call that held the claim may have just finished
             if kept is not None:
                 return kept
-            voice = await asyncio.to_thread(extract_voice, video, self.folder / f".{stem}.voice.mp3")
+            voice = await asyncio.to_thread(extract_voice, video, self.folder / f".{stem}.voice.mp3", seconds)
             try:
                 return await self._paid(voice, stem, seconds, payer)
             finally:

@@ -72,3 +72,17 @@ def overstated_wav(path: Path, seconds: float = 1.0, claimed: float = 30.0, rate
     data[at : at + 4] = struct.pack("<I", int(claimed * rate) * 2)
     path.write_bytes(bytes(data))
     return path
+
+
+def understated_webm(path: Path, seconds: float = 40.0, claimed: float = 3.0) -> Path:
+    """A WebM holding `seconds` of picture and speech-band tone whose Segment Duration claims `claimed` seconds
+    (ffprobe believes it)."""
+    sources = ["-f", "lavfi", "-i", f"color=c=gray:s=320x240:r=5:d={seconds}"]
+    sources += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=16000:duration={seconds}"]
+    command = ["ffmpeg", "-loglevel", "error", "-y", *sources, "-c:v", "libvpx", "-b:v", "50k", "-c:a", "libopus"]
+    subprocess.run([*command, "-b:a", "16k", str(path)], check=True)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"\x44\x89\x88") + 3  # EBML Duration, an 8-byte float in TimecodeScale units (1 ms)
+    data[at : at + 8] = struct.pack(">d", claimed * 1000)
+    path.write_bytes(bytes(data))
+    return path
