@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import handle_file
 
@@ -58,3 +61,25 @@ def test_a_generation_in_the_page_session_starts_no_probe_of_the_returned_video(
             api_name="/generate",
         )
     assert probed == [] and is_h264_mp4(Path(video))
+
+
+def test_the_served_copy_of_a_video_is_not_where_its_request_id_would_put_it(studio, client, fal, media, tmp_path):
+    """Gradio serves any file in its cache to whoever names its path: the copy's folder is not the request id's."""
+    video, _status, record = client.predict(
+        handle_file(str(media / "face.png")),
+        handle_file(str(media / "speech.wav")),
+        "where",
+        PRO,
+        "",
+        True,
+        "",
+        "",
+        True,
+        api_name="/generate",
+    )
+    request_id, name = json.loads(record)["request_id"], Path(video).name
+    assert request_id in name  # the download keeps its telling name
+    guessed = Path(os.environ["GRADIO_TEMP_DIR"]) / f"named-{request_id}" / name
+    assert httpx.get(f"{studio}gradio_api/file={guessed}").status_code != 200
+    served = PlayableVideo().postprocess(str(clip(tmp_path / f"{request_id}.mp4", "-c:v", "libx264"))).path
+    assert re.fullmatch(r"named-[0-9a-f]{32}", Path(served).parent.name)

@@ -8,8 +8,11 @@ bytes here costs no child process. Anything else still goes through Gradio's own
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import mmap
 import os
+import secrets
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +20,8 @@ from typing import Any
 
 import gradio as gr
 from gradio.data_classes import FileData
+
+_COPY_KEY = secrets.token_bytes(32)  # drawn at import, never changed: the copies' folder names
 
 
 def is_h264_mp4(path: Path) -> bool:
@@ -46,7 +51,7 @@ class PlayableVideo(gr.Video):
         """The video in Gradio's cache under its download name. The browser saves a file under the name the
         server sends (Content-Disposition, from the served file's own name), which beats the link's `download`
         attribute; Gradio serves a file already in its cache as it is, so this link is the copy it would make."""
-        named = Path(self.GRADIO_CACHE) / f"named-{video.stem}" / download_name(video)
+        named = Path(self.GRADIO_CACHE) / _unguessable(video.stem) / download_name(video)
         if not (named.is_file() and named.stat().st_size == video.stat().st_size):
             named.parent.mkdir(parents=True, exist_ok=True)
             named.unlink(missing_ok=True)
@@ -55,6 +60,12 @@ class PlayableVideo(gr.Video):
             except OSError:  # another file system, or links not allowed
                 shutil.copyfile(video, named)
         return named
+
+
+def _unguessable(stem: str) -> str:
+    """The copy's folder: Gradio serves any file in its cache to whoever names its path, and a request id with a
+    minute of the day would name it. Keyed by a secret this process draws once, so only a page shown it knows it."""
+    return "named-" + hmac.new(_COPY_KEY, stem.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def download_name(video: Path) -> str:
