@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from components.errors import InputRejected
-from components.history.runs import Run
+from components.history.runs import MAX_ENTRIES, Run
 from components.history.tiles import RunTiles, caption
 
 pytestmark = pytest.mark.unit
@@ -48,13 +48,27 @@ def test_newest_first_each_its_own_first_frame_made_once(folder):
         run("preview-bbbbbbbbbbbb.mp4", "2026-12-02T10:00:00+00:00"),
     ]
     taken: list[int] = []
-    tiles = tiles_of(folder, set(), taken).tiles(history, "owner:ip:1")
+    shown = {"preview-aaaaaaaaaaaa", "preview-bbbbbbbbbbbb"}  # the previews' names, shown to this payer
+    tiles = tiles_of(folder, shown, taken).tiles(history, "owner:ip:1")
     assert [tile.index for tile in tiles] == [2, 0]
     assert [tile.picture.name for tile in tiles] == ["preview-bbbbbbbbbbbb.thumb.jpg", "preview-aaaaaaaaaaaa.thumb.jpg"]
     assert tiles[0].caption == f"{PREVIEW_LABEL} · 4.1 s · Free · 2026-12-02 10:00 UTC"
     assert taken == [1]  # one free action for every thumbnail made in one call
-    tiles_of(folder, set(), taken).tiles(history, "owner:ip:1")
+    tiles_of(folder, shown, taken).tiles(history, "owner:ip:1")
     assert taken == [1]  # made once: the files are used again
+
+
+def test_a_preview_known_only_by_its_name_gets_no_frame(folder):
+    """A share link shows a preview's name to whoever holds it: the name alone opens nothing."""
+    history = [run("preview-aaaaaaaaaaaa.mp4", "2026-12-01T10:00:00+00:00")]
+    tiles = tiles_of(folder, set(), []).tiles(history, "owner:ip:2")
+    assert tiles[0].picture.name == "tile-elsewhere.png" and not (folder / "preview-aaaaaaaaaaaa.thumb.jpg").exists()
+
+
+def test_a_history_longer_than_the_app_keeps_is_read_only_as_far_as_it_keeps(folder):
+    history = [run("preview-aaaaaaaaaaaa.mp4", f"2026-12-01T10:{minute:02d}:00+00:00") for minute in range(60)]
+    tiles = tiles_of(folder, {"preview-aaaaaaaaaaaa"}, []).tiles(history, "owner:ip:1")
+    assert len(tiles) == MAX_ENTRIES == 50
 
 
 def test_no_frame_of_a_video_the_payer_was_not_shown_and_a_waiting_tile_for_a_pending_run(folder):
@@ -72,7 +86,7 @@ def test_no_frame_of_a_video_the_payer_was_not_shown_and_a_waiting_tile_for_a_pe
 
 def test_over_the_free_work_limit_a_plain_tile_and_nothing_made(folder):
     history = [run("preview-aaaaaaaaaaaa.mp4", "2026-12-01T10:00:00+00:00")]
-    tiles = tiles_of(folder, set(), [], allowed=0).tiles(history, "owner:ip:1")
+    tiles = tiles_of(folder, {"preview-aaaaaaaaaaaa"}, [], allowed=0).tiles(history, "owner:ip:1")
     assert tiles[0].picture.name == "tile-video.png" and not (folder / "preview-aaaaaaaaaaaa.thumb.jpg").exists()
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageDraw
 
 from components.errors import InputRejected, StudioError
-from components.history.runs import from_entry
+from components.history.runs import MAX_ENTRIES, from_entry
 from components.posting.media import grab_frame
 from components.spending.access import may_open_local_copy
 from components.spending.pricing import format_cost
@@ -61,7 +61,7 @@ class RunTiles:
     def tiles(self, history: list | None, payer: str) -> list[Tile]:
         """One tile per readable entry (a damaged one is left out), newest first."""
         runs = []
-        for index, entry in enumerate(history or []):
+        for index, entry in enumerate((history or [])[:MAX_ENTRIES]):  # what the app keeps; a script may send more
             with contextlib.suppress(InputRejected):
                 runs.append((index, from_entry(entry)))
         runs.sort(key=lambda found: found[1].finished_at, reverse=True)

@@ -37,9 +37,9 @@ def check_resumable(run: Run, limits: AudioLimits, payer: str, visible_to: Calla
 
 
 def may_open_local_copy(run: Run, payer: str, visible_to: Callable[[str, list[str]], bool]) -> bool:
-    """The video on this server belongs to the run: named after its request id (and shown to this payer),
-    or a preview's unguessable name (knowing it means having made it)."""
+    """The video on this server belongs to the run and was shown to this payer: named after its request id,
+    or a preview's name (a share link shows that name to whoever holds the link, so the name alone is no proof)."""
     if not run.request_id:
-        return bool(_PREVIEW_VIDEO.match(run.video))
+        return bool(_PREVIEW_VIDEO.match(run.video)) and visible_to(payer, [run.video.removesuffix(".mp4")])
     named = run.video in (f"{run.request_id}.mp4", f"narration-{run.request_id}.mp4")
     return named and visible_to(payer, [run.request_id])
