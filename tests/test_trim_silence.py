@@ -25,6 +25,7 @@ from pydub import AudioSegment
 from components.config.settings import Storage
 from components.history.runs import RunCache
 from components.history.storage import DiskBudget
+from components.inputs import trimming
 from components.inputs.silences import MARGIN_SECONDS, NATURAL_PAUSE_SECONDS, plan_silences
 from components.inputs.trimming import NOTHING_TO_TRIM, Trimming
 from components.posting.cues import speech_spans
@@ -196,3 +197,16 @@ def test_a_voice_without_long_silences_is_returned_unchanged_with_a_sentence(cli
     assert said == NOTHING_TO_TRIM
     assert Path(same).read_bytes() == (media / "speech.wav").read_bytes()
     assert fal.seen == []
+
+
+@needs_espeak
+def test_the_offer_decodes_a_clip_once_whatever_the_model_or_how_often_it_is_asked(silences, tmp_path, monkeypatch):
+    """The offer follows every change of model and options, and a script may ask it in a loop: one decode."""
+    studio, _ = make_studio(tmp_path)
+    decodes = []
+    plan = trimming._plan
+    monkeypatch.setattr(trimming, "_plan", lambda *args: decodes.append(1) or plan(*args))
+    offers = Trimming(studio)
+    for _ in range(5):
+        assert asyncio.run(offers.offer(str(silences.path), PRO)) is not None
+    assert decodes == [1]

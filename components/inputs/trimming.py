@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +44,6 @@ class TrimOffer:
     before: Estimate  # the clip as recorded: the page's estimate
     after: Estimate  # the clip trimmed, by the same rule
     model: Model = field(repr=False)
-    trimmed: AudioSegment = field(repr=False)
 
     @property
     def saving(self) -> str:
@@ -83,9 +84,32 @@ NOTHING_TO_TRIM = (
 )
 
 
+class SilenceMemo:
+    """The last few clips' silence plans, by file and audio limits: the offer follows every change of model
+    or options, and a script may ask it again and again, but a clip is decoded for it once."""
+
+    def __init__(self, max_entries: int = 32) -> None:
+        self._found: OrderedDict[tuple, tuple[SilencePlan, list[float]]] = OrderedDict()
+        self._max, self._lock = max_entries, threading.Lock()
+
+    def get(self, key: tuple) -> tuple[SilencePlan, list[float]] | None:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, found: tuple[SilencePlan, list[float]]) -> None:
+        with self._lock:
+            self._found[key] = found
+            while len(self._found) > self._max:
+                self._found.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class Trimming:
     studio: Studio = field(repr=False)
+    memo: SilenceMemo = field(default_factory=SilenceMemo, repr=False)  # the page's handlers keep one
 
     async def offer(self, audio: str | None, endpoint: str, options: object = None) -> TrimOffer | None:
         """What trimming would save on this model, or None when the clip has no silence worth it. Free, and
@@ -96,11 +120,22 @@ class Trimming:
         quote = await self.studio.preflight.estimate(audio, endpoint, options)
         if quote.problem:
             raise InputRejected(quote.problem)
-        plan, trimmed = await asyncio.to_thread(_plan, audio, model.limits.audio)
+        plan, parts = await self._planned(audio, model.limits.audio)
         if not plan.worth or plan.kept_seconds < model.limits.audio.min_seconds:
             return None
-        after = await asyncio.to_thread(_trimmed_estimate, model, trimmed)
-        return TrimOffer(plan, quote.estimate, after, model, trimmed)
+        return TrimOffer(plan, quote.estimate, model_estimate(model, parts), model)
+
+    async def _planned(self, audio: str, limits: AudioLimits) -> tuple[SilencePlan, list[float]]:
+        """The clip's silences and, trimmed, the lengths the estimate would bill: from the memo when known."""
+        stat = os.stat(audio)
+        key = (audio, stat.st_mtime_ns, stat.st_size, limits.min_seconds, limits.max_seconds, limits.max_total_seconds)
+        found = self.memo.get(key)
+        if found is None:
+            plan, trimmed = await asyncio.to_thread(_plan, audio, limits)
+            parts = await asyncio.to_thread(_trimmed_parts, limits, trimmed) if plan.worth else []
+            found = (plan, parts)
+            self.memo.put(key, found)
+        return found
 
     async def trim(self, audio: str | None, endpoint: str, options: object, visitor: Visitor) -> tuple[Path, str]:
         """The trimmed clip and a line saying what went and what it saves; the clip itself when nothing
@@ -112,7 +147,8 @@ class Trimming:
         if offer is None:
             return Path(audio), NOTHING_TO_TRIM
         videos = next(iter(self.studio.backends.values())).output_dir  # the spoken voices' folder beside it
-        target = await asyncio.to_thread(_write, offer.trimmed, videos / "speech")
+        _, trimmed = await asyncio.to_thread(_plan, audio, offer.model.limits.audio)
+        target = await asyncio.to_thread(_write, trimmed, videos / "speech")
         await asyncio.to_thread(self.studio.disk.sweep)
         return target, offer.summary()
 
@@ -127,14 +163,14 @@ def _plan(audio: str, limits: AudioLimits) -> tuple[SilencePlan, AudioSegment]:
     return plan, sum(pieces[1:], pieces[0])
 
 
-def _trimmed_estimate(model: Model, trimmed: AudioSegment) -> Estimate:
+def _trimmed_parts(limits: AudioLimits, trimmed: AudioSegment) -> list[float]:
     """As the estimate reads the trimmed WAV: its length, or a narration's parts cut at its pauses."""
-    limits, seconds = model.limits.audio, len(trimmed.raw_data) / 2 / UPLOAD_SAMPLE_RATE
+    seconds = len(trimmed.raw_data) / 2 / UPLOAD_SAMPLE_RATE
     if seconds <= limits.max_seconds:
-        return model_estimate(model, [seconds])
+        return [seconds]
     samples = np.frombuffer(trimmed.raw_data, dtype=np.int16)
     cuts = plan_cuts(samples, UPLOAD_SAMPLE_RATE, limits.min_seconds, limits.max_seconds)
-    return model_estimate(model, [(end - start) / UPLOAD_SAMPLE_RATE for start, end in cuts])
+    return [(end - start) / UPLOAD_SAMPLE_RATE for start, end in cuts]
 
 
 def _write(trimmed: AudioSegment, folder: Path) -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from components.errors import StudioError
-from components.inputs.trimming import TRIMMED_PREFIX, Trimming
+from components.inputs.trimming import TRIMMED_PREFIX, SilenceMemo, Trimming
 from components.studio import Studio
 from components.web.edge import as_gradio_error, file_path, visitor_of
 
@@ -23,12 +23,13 @@ PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 @dataclass(frozen=True)
 class TrimHandlers:
     studio: Studio = field(repr=False)
+    memo: SilenceMemo = field(default_factory=SilenceMemo, repr=False)  # one decode per clip for its offer
 
     async def offer(self, audio: Any, model: str, options: Any) -> tuple[Any, Any]:
         """The line under the estimate (as recorded · trimmed) and the button, or neither."""
         hidden = gr.update(visible=False)
         try:
-            offer = await Trimming(self.studio).offer(file_path(audio), model, options)
+            offer = await Trimming(self.studio, self.memo).offer(file_path(audio), model, options)
         except StudioError:  # the estimate above says what is wrong with the clip
             offer = None
         if offer is None:  # after a trim the line says what trimming did, until the voice changes again
@@ -59,7 +60,7 @@ class TrimHandlers:
         with as_gradio_error("trimming silence"):
             visitor = visitor_of(request, profile, self.studio.identities)
             endpoint = model or self.studio.settings.default_model
-            trimmed, said = await Trimming(self.studio).trim(file_path(audio), endpoint, options, visitor)
+            trimmed, said = await Trimming(self.studio, self.memo).trim(file_path(audio), endpoint, options, visitor)
             return str(trimmed), said
 
 
