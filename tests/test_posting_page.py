@@ -41,4 +41,20 @@ def test_captions_play_in_the_player_and_download(keyless, fal, media):
         ).json_value()
         assert size == [720, 1280]
         screenshot(page, "ready-to-post")
+        # Another run in the player: the earlier run's captions and reframed copy go with it, burning unticked.
+        page.check("#burn_captions input")
+        old_run = page.input_value("#post_run textarea")
+        page.fill("#script textarea", "A second take, with other words.")
+        page.click("#generate")
+        watch_status_until(page, "Done")
+        page.wait_for_function(
+            "(old) => { const t = document.querySelector('#post_run textarea'); return t?.value && t.value !== old }",
+            arg=old_run,
+        )
+        page.wait_for_function(
+            "() => !document.querySelector('#captions_vtt a[download]') && !document.querySelector('#reframed video')"
+            " && !document.querySelector('#video video track')?.track?.cues?.length",
+            timeout=15000,
+        )
+        assert not page.is_checked("#burn_captions input")
     assert fal.seen == []

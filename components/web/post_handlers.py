@@ -3,6 +3,7 @@ the captions' cost before Make captions, the made captions shown for editing, th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,19 @@ class PostHandlers:
         """Another video: the editor empties, so no edit is ever burned into a video it was not made for."""
         return ""
 
+    def forget_other_runs(self, run: str, vtt: Any, srt: Any, reframed: Any) -> tuple[Any, ...]:
+        """Another run in the player: captions and a reframed copy made for an earlier one go, from the downloads
+        and the player alike, and burning starts unticked (burning captions of a new voice may be paid)."""
+        captions_stale = _made_for_other(vtt, run) or _made_for_other(srt, run)
+        return (
+            "",
+            None if captions_stale else gr.skip(),
+            None if captions_stale else gr.skip(),
+            None if _made_for_other(reframed, run) else gr.skip(),
+            False,
+            gr.update(subtitles=[]) if captions_stale else gr.skip(),  # no cues: None would leave the old track
+        )
+
     def made(self, vtt: Any, srt: Any) -> tuple[str, str]:
         """The made captions, as SRT text to edit, and where they came from (the WebVTT file's NOTE)."""
         if not file_path(srt) or not file_path(vtt):
@@ -130,3 +144,12 @@ class PostHandlers:
         if file_path(video) or not file_path(vtt) or not player:
             return gr.skip()
         return gr.update(subtitles=file_path(vtt))
+
+
+def _made_for_other(made: Any, run: str) -> bool:
+    """A file the panel made (named `<run>.vtt`, `<run>-9x16.mp4`…) for a run other than `run`."""
+    path = file_path(made)
+    if not path:
+        return False
+    name = (made.get("orig_name") if isinstance(made, dict) else None) or Path(path).name
+    return not (run and re.search(rf"(^|[-_.]){re.escape(run)}([-_.]|$)", name))

@@ -56,8 +56,15 @@ def post_panel(studio: Studio, inputs: dict[str, Any]) -> dict[str, Any]:
         reframed = PlayableVideo(label="Reframed video", interactive=False, elem_id="reframed", height=320)
     player.change(handlers.follow_player, inputs=player, outputs=run, preprocess=False, **PRIVATE)
     quoted = [run, upload, inputs["script"], inputs["fal_key"]]
+    run.change(
+        handlers.forget_other_runs,
+        [run, vtt, srt, reframed],
+        [edits, vtt, srt, reframed, burn, player],
+        preprocess=False,
+        **PRIVATE,
+    )
+    upload.change(handlers.forget_edits, None, edits, **PRIVATE)
     for video in (run, upload):
-        video.change(handlers.forget_edits, None, edits, **PRIVATE)
         video.change(handlers.quote, inputs=quoted, outputs=cost, preprocess=False, **PRIVATE)
     for words_or_key in (inputs["script"], inputs["fal_key"]):  # a script makes captions free, a key possible
         words_or_key.blur(handlers.quote, inputs=quoted, outputs=cost, preprocess=False, **PRIVATE)
