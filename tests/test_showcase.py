@@ -46,6 +46,9 @@ def test_the_job_and_its_result_stay_in_view(studio, fal, media, viewport):
         page.click("#generate")
         page.wait_for_function(f"document.querySelector('{STATUS} progress')", timeout=15000)
         assert in_view(page, STATUS)
+        if viewport == PHONE:  # the pinned status leaves Stop in reach, above it
+            stop, status = page.locator("#stop").bounding_box(), page.locator(STATUS).bounding_box()
+            assert in_view(page, "#stop") and stop["y"] + stop["height"] <= status["y"], (stop, status)
         assert page.is_hidden("#readiness")  # "Ready" does not stand under a running job
         assert re.search(r"… \d+ % · Kling Avatar Studio$", page.title())
         assert page.get_attribute(STATUS, "aria-live") is None  # it changes every second; the announcer speaks

@@ -53,10 +53,11 @@ ON_LOAD_JS = f"""
 """
 
 # The moment Generate is pressed: the status pinned on a phone (page_script.py unpins it when the job ends),
-# scrolled into view beside the video on a wider screen.
+# with Generate and Stop scrolled to the top of the screen, clear of it; beside the video on a wider screen.
 SHOW_STATUS_JS = (
     "() => { const s = document.getElementById('status'); s?.classList.add('kas-running');"
-    " if (matchMedia('(min-width: 641px)').matches) s?.scrollIntoView({block: 'nearest'}); return []; }"
+    " if (matchMedia('(min-width: 641px)').matches) s?.scrollIntoView({block: 'nearest'});"
+    " else document.getElementById('generate')?.scrollIntoView({block: 'start'}); return []; }"
 )
 
 THEME = gr.themes.Soft(primary_hue="indigo").set(
