@@ -29,9 +29,13 @@ def test_a_recorded_voice_s_captions_are_priced_edited_and_burned_as_edited(stud
         page.wait_for_function(f"document.querySelector('{COST}').innerText.includes({before!r})", timeout=15000)
         assert [job.endpoint for job in fal.submits()] == ["fal-ai/kling-video/ai-avatar/v2/pro"]  # nothing paid yet
 
+        left = page.inner_text("#allowance")
         page.click("#make_captions")
         page.wait_for_function(
             "() => document.querySelector('#captions_edit textarea').value.includes('Hello!')", timeout=20000
+        )
+        page.wait_for_function(  # what is left today follows what the captions spent
+            "(left) => document.querySelector('#allowance').innerText !== left", arg=left, timeout=15000
         )
         (heard,) = [job for job in fal.submits() if job.endpoint == "fal-ai/wizper"]
         after = page.inner_text(COST)

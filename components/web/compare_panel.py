@@ -17,7 +17,7 @@ from components.web.video import PlayableVideo
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
-def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
+def compare_panel(studio: Studio, inputs: dict[str, Any]) -> Any:
     """Inside the current Blocks: the panel and its events. `inputs`: image, audio, prompt, fal_key, model, options,
     history, show_history (the event that redraws the history's gallery: fn, inputs, outputs)."""
     handlers = CompareHandlers(studio)
@@ -73,7 +73,7 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
         trigger_mode="always_last",
         **PRIVATE,
     )
-    run.click(
+    compared = run.click(
         handlers.compare,
         inputs=[inputs["image"], inputs["audio"], inputs["prompt"], models, inputs["fal_key"], options],
         outputs=[*slots, finished],
@@ -88,3 +88,4 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> None:
     finished.change(handlers.remember_all, [inputs["history"], finished], inputs["history"], **PRIVATE).then(
         **inputs["show_history"], **PRIVATE
     )
+    return compared  # the paid event: the page's allowance follows it

@@ -102,7 +102,7 @@ def build_page(
                 )
                 share_panel(studio, demo, {"video": video, "status": status, "fal_key": fal_key})
                 runs = history_panel(history_secret)
-        compare_panel(
+        compared = compare_panel(
             studio,
             {
                 "image": image,
@@ -158,7 +158,8 @@ def build_page(
         offer_shape_first(studio, job, posting | {"shape": post_shape, "video": video, "fal_key": fal_key})
         if server_has_key:
             demo.load(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
-            job.then(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
+            for paid in (job, compared, *posting["paid"]):  # what is left today, after anything that may pay
+                paid.then(handlers.allowance, outputs=allowance, queue=False, **PRIVATE)
         # Stop cancels at fal and says what that means now; the job's own stream then ends with the same words.
         stop.click(
             handlers.stop, inputs=fal_key, outputs=status, concurrency_limit=None, show_progress="hidden", **PRIVATE

@@ -82,7 +82,7 @@ def post_panel(studio: Studio, inputs: dict[str, Any]) -> dict[str, Any]:
         handlers.save_edits, [run, upload, edits, inputs["fal_key"]], [vtt, srt, cost], preprocess=False, **PRIVATE
     )
     saved.success(handlers.show_captions, [run, upload, vtt, player], player, preprocess=False, **PRIVATE)
-    reframe.click(
+    reframed_event = reframe.click(
         handlers.reframe,
         inputs=[run, upload, aspect, burn, inputs["script"], inputs["fal_key"], edits],
         outputs=reframed,
@@ -90,4 +90,5 @@ def post_panel(studio: Studio, inputs: dict[str, Any]) -> dict[str, Any]:
         preprocess=False,
         concurrency_limit=1,
     )
-    return {"panel": panel, "aspect": aspect, "reframed": reframed}
+    # The events that may pay (a recorded voice heard by fal): the page's allowance follows them.
+    return {"panel": panel, "aspect": aspect, "reframed": reframed, "paid": [made, reframed_event]}
