@@ -39,6 +39,8 @@ def test_two_runs_show_as_two_tiles_newest_first_and_the_older_one_opens(keyless
             found = CAPTION.match(caption)
             assert found, caption
             assert abs(float(found.group(1)) - probe_seconds(media / audio)) < 0.3
+        names = page.eval_on_selector_all("#history .gallery-item button", "bs => bs.map(b => b.ariaLabel)")
+        assert names[0].startswith(new_caption) and names[0].count(" UTC") == 1, names  # no stale caption kept
         page.locator("#history .gallery-item button").nth(1).click()
         watch_status_until(page, "Re-opened from your history")
         page.wait_for_function(f"({PLAYED_STEM})() === '{older}'", timeout=15000)

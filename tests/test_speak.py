@@ -44,7 +44,7 @@ def test_an_offline_voice_is_spoken_estimated_and_animated(client, fal, media):
 
 def test_a_fal_voice_is_spoken_on_fal_and_its_audio_goes_into_the_video(client, fal, media):
     clip, said = client.predict(SCRIPT, KOKORO, "", api_name="/speak")
-    assert "the voice cost under $0.01" in said  # never "$0.00" for a voice that is paid for
+    assert "the voice: under $0.01" in said  # never "$0.00" for a voice that is paid for
     spoken = clip
     endpoints = [job.endpoint for job in fal.submits()]
     assert endpoints == ["fal-ai/kokoro/american-english"] and fal.submits()[0].arguments["voice"] == "af_heart"
@@ -93,7 +93,7 @@ def test_the_page_shows_one_total_for_a_script_and_speak_fills_the_voice(studio,
         page.wait_for_function("!document.querySelector('#estimate').innerText.includes('Total')", timeout=20000)
         assert "billed as" in page.inner_text("#estimate")  # then the spoken clip's video
         said = page.inner_text("#script_estimate")
-        assert "Spoken:" in said and "the voice cost Free" in said
+        assert "Spoken:" in said and "the voice: Free" in said
         screenshot(page, "script-spoken")
     assert fal.seen == []
 

@@ -34,3 +34,9 @@ def test_a_typed_scripts_voice_is_said_with_the_videos_cost():
     done = finished(8.4, PRO_PRICE)
     said = wording.describe_done(Done(done.run, done.video, done.elapsed, None, voice_cost=0.02))
     assert "🔊 Voice $0.02 + video $1.04 = **$1.06** in all." in said
+
+
+def test_what_is_missing_is_listed_as_a_sentence():
+    assert wording.readiness(["a portrait image"], None) == "To generate, add a portrait image."
+    both = wording.readiness(["a portrait image", "a voice clip", "a fal key"], None)
+    assert both == "To generate, add a portrait image, a voice clip and a fal key."

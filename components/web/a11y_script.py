@@ -24,14 +24,19 @@ A11Y_JS = f"""
       document.querySelectorAll(`#${{id}} button[aria-label="Upload file"]`)
         .forEach((b) => b.setAttribute("aria-label", `Upload a ${{owner}} file`));
     }}
-    // A name that leaves out the visible text: the visible text first, then what Gradio said it does.
+    // A name that leaves out the visible text: the visible text first, then what Gradio said it does. Gradio's
+    // own words are kept aside once, so text that changes in place (a tile's caption) replaces the old text.
     document.querySelectorAll("button[aria-label]").forEach((b) => {{
       const text = b.innerText.trim().replace(/\\s+/g, " ");
-      const name = b.getAttribute("aria-label");
+      const current = b.getAttribute("aria-label");
+      if (b.dataset.kasSet !== current) b.dataset.kasSaid = current;  // Gradio's own label, new or changed
+      const name = b.dataset.kasSaid;
       if (!text || name.toLowerCase().includes(text.toLowerCase())) return;
       const owner = owners[b.closest("#image, #audio")?.id];
-      b.setAttribute("aria-label", owner && b.classList.contains("upload-container")
-        ? `${{text}} (${{owner}})` : `${{text}} — ${{name}}`);
+      const upload = owner && b.classList.contains("upload-container");
+      const wanted = upload ? `${{text}} (${{owner}})` : `${{text}} — ${{name}}`;
+      b.dataset.kasSet = wanted;
+      if (current !== wanted) b.setAttribute("aria-label", wanted);
     }});
   }};
   let queued = false;

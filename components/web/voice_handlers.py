@@ -41,8 +41,8 @@ class VoiceHandlers:
             length = f"{header.seconds:.1f} s" if header is not None else "ready"
             cost = format_cost(spoken.cost)
             return str(spoken.path), (
-                f"🔊 Spoken: {length} · the voice cost {cost}. Listen to it below; Generate animates it "
-                "(the estimate above is now the video's)."
+                f"🔊 Spoken: {length} · the voice: {cost}. Listen to it here; Generate animates it "
+                "(the estimate is now the video's)."
             )
 
     def speaking(self, voice: str) -> str:

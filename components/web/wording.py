@@ -165,7 +165,8 @@ def reopened(run: Run, recovered: bool) -> str:
 
 def readiness(missing: list[str], problem: str | None, from_script: bool = False) -> str:
     if missing:
-        return "To generate, add " + ", ".join(missing) + "."
+        listed = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+        return f"To generate, add {listed}."
     if problem:
         return f"⚠️ Not ready: {problem}"
     if from_script:
