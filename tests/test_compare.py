@@ -75,6 +75,8 @@ def test_the_page_shows_the_total_and_stop_all_cancels_every_model(studio, fal, 
         page.set_input_files("#image input[type=file]", str(media / "face.png"))
         page.set_input_files("#audio input[type=file]", str(media / "speech.wav"))
         page.click("#compare_panel button")  # open the panel
+        page.wait_for_selector("#compare_label_1", state="visible")
+        assert page.is_hidden("#compare_video_2") and page.is_hidden("#compare_label_3")  # two chosen, two slots
         page.wait_for_function(
             "document.querySelector('#compare_estimate').innerText.includes('Comparison total')", timeout=15000
         )
@@ -110,6 +112,8 @@ def test_four_models_in_the_browser_each_labelled_then_use_this_one(studio, fal,
         page.wait_for_selector("#option_resolution", state="visible", timeout=10000)
         assert page.locator("#option_aspect_ratio").is_hidden()
         page.click("#compare_panel button")  # open the panel
+        page.wait_for_selector("#compare_label_1", state="visible")
+        assert page.is_hidden("#compare_video_2") and page.is_hidden("#compare_label_3")  # two chosen, two slots
         for label in ("ByteDance OmniHuman v1.5", "VEED Fabric 1.0"):
             page.locator("#compare_models").get_by_label(label, exact=True).check()
         page.wait_for_function(

@@ -106,7 +106,9 @@ class CompareHandlers:
         picked = [self.studio.settings.model(endpoint, chosen.get(endpoint)) for endpoint in models]
         labels = [_label(None, model, 0.0) for model in picked] + [""] * (MAX_MODELS - len(picked))
         uses = [gr.update(value=f"Use {model.label}", visible=True) for model in picked]
-        return (*labels, *uses, *[gr.update(visible=False)] * (MAX_MODELS - len(picked)))
+        unused = [gr.update(visible=False)] * (MAX_MODELS - len(picked))
+        columns = [gr.update(visible=True)] * len(picked) + unused  # an unchosen slot takes no room
+        return (*labels, *uses, *unused, *columns)
 
     def use(self, models: list[str], slot: int) -> Any:
         """ "Use this one": the slot's model becomes the page's model for this session."""

@@ -33,9 +33,11 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> Any:
         stopped = gr.Markdown(elem_id="compare_stopped")
         heads = handlers.heads([e for _, e in paid[:2]], None)
         with gr.Row():
-            slots, uses = [], []
+            slots, uses, columns = [], [], []
             for index in range(MAX_MODELS):
-                with gr.Column(min_width=200):  # the slot's label on top: which model, its price, where it is
+                # The slot's label on top: which model, its price, where it is.
+                with gr.Column(min_width=200, visible=heads[2 * MAX_MODELS + index]["visible"]) as column:
+                    columns.append(column)
                     label = gr.Markdown(heads[index], elem_id=f"compare_label_{index}")
                     slots += [PlayableVideo(interactive=False, elem_id=f"compare_video_{index}"), label]
                     use = heads[MAX_MODELS + index]
@@ -58,7 +60,7 @@ def compare_panel(studio: Studio, inputs: dict[str, Any]) -> Any:
         [models.change, options.change],
         handlers.heads,
         inputs=[models, options],
-        outputs=[*slots[1::2], *uses],
+        outputs=[*slots[1::2], *uses, *columns],
         show_progress="hidden",
         queue=False,
         **PRIVATE,
