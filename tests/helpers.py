@@ -56,6 +56,9 @@ def running_app(
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="kling-data-"))
     environ = environ or {}
     demo, studio = build_demo(settings, server_key, output_dir, finished_runs, data_dir, environ=environ)
+    # The apps of one test process share Gradio's cache, and Gradio deletes the files an app made when it closes:
+    # the examples' copies are the same files in every app, so one test's app would take the session app's.
+    demo.delete_cache = None
     try:
         _, url, _ = launch(demo, studio, environ=environ, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
         yield url

@@ -69,7 +69,6 @@ def test_the_budget_never_deletes_the_pages_own_copies_of_the_examples(tmp_path,
     settings = dataclasses.replace(fast_settings(), storage=Storage(keep_videos_hours=72, max_mb=0.001))
     _, studio = build_demo(settings, None, tmp_path / "videos", data_dir=tmp_path / "data", environ={})
     stray = _file(tmp_path / "gradio" / "h9" / "upload.png", 0.01, 60, time.time())
-    assert studio.disk.sweep() == []  # the start-up sweep just walked the folders: not again so soon
     assert studio.disk.sweep(now=time.time()) == [stray]
     names = {path.name for path in (tmp_path / "gradio").rglob("*") if path.is_file()}
     assert {"astronaut.jpg", "astronaut.mp3", "hello.mp3", "cat.png"} <= names
@@ -142,3 +141,11 @@ def test_a_local_preview_is_free_work_too(limited, media):
     events = httpx.get(url + f"gradio_api/call/generate/{response.json()['event_id']}", timeout=60).text
     assert "event: error" in events and REFUSAL in events
     assert not list(videos.glob("*.mp4"))
+
+
+def test_the_budget_walks_its_folders_at_most_every_two_seconds_unless_told_when(tmp_path):
+    disk = DiskBudget(Storage(keep_videos_hours=72, max_mb=0.001), tmp_path / "videos", cache=tmp_path / "gradio")
+    assert disk.sweep() == []
+    stray = _file(tmp_path / "gradio" / "h9" / "upload.png", 0.01, 60, time.time())
+    assert disk.sweep() == []  # just walked: not again so soon (a crowd's sweeps cost the CPU pages need)
+    assert disk.sweep(now=time.time()) == [stray]  # a caller naming the time sweeps at once

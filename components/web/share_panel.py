@@ -78,7 +78,7 @@ def share_panel(studio: Studio, demo: gr.Blocks, inputs: dict[str, Any]) -> None
         share = gr.Button("🔗 Share", elem_id="share", scale=1, min_width=100)
         link = gr.Textbox(
             label="Link to share",
-            placeholder="Share gives a link anyone can open to watch this video",
+            placeholder="Press Share for a link to this video",  # one line: a longer hint is cut off
             elem_id="share_link",
             interactive=False,
             buttons=["copy"],

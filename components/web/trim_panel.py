@@ -30,7 +30,7 @@ class TrimHandlers:
         hidden = gr.update(visible=False)
         try:
             offer = await Trimming(self.studio, self.memo).offer(file_path(audio), model, options)
-        except StudioError:  # the estimate above says what is wrong with the clip
+        except (StudioError, OSError):  # the estimate above says what is wrong with the clip (or that it is gone)
             offer = None
         if offer is None:  # after a trim the line says what trimming did, until the voice changes again
             return gr.skip() if _is_trimmed(audio) else gr.update(value="", visible=False), hidden
