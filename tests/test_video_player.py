@@ -22,6 +22,23 @@ def clip(path: Path, *codec: str) -> Path:
     return path
 
 
+def generate(client, media, prompt: str) -> tuple[str, str]:
+    """A new take on the fake Kling: the video's local path and the run record (JSON)."""
+    video, _status, record = client.predict(
+        handle_file(str(media / "face.png")),
+        handle_file(str(media / "speech.wav")),
+        prompt,
+        PRO,
+        "",
+        True,
+        "",
+        "",
+        True,
+        api_name="/generate",
+    )
+    return video, record
+
+
 def test_only_an_h264_mp4_is_trusted_without_a_probe(tmp_path):
     assert is_h264_mp4(clip(tmp_path / "ok.mp4", "-c:v", "libx264"))
     assert not is_h264_mp4(clip(tmp_path / "old.mp4", "-c:v", "mpeg4"))
@@ -48,35 +65,13 @@ def test_a_generation_in_the_page_session_starts_no_probe_of_the_returned_video(
     probed = []
     monkeypatch.setattr("gradio.processing_utils.video_is_playable", lambda path: probed.append(path) or True)
     for _ in range(2):  # the second call follows an update of the video component in the same session
-        video, _status, _record = client.predict(
-            handle_file(str(media / "face.png")),
-            handle_file(str(media / "speech.wav")),
-            "probe",
-            PRO,
-            "",
-            True,
-            "",
-            "",
-            True,
-            api_name="/generate",
-        )
+        video, _record = generate(client, media, "probe")
     assert probed == [] and is_h264_mp4(Path(video))
 
 
 def test_the_served_copy_of_a_video_is_not_where_its_request_id_would_put_it(studio, client, fal, media, tmp_path):
     """Gradio serves any file in its cache to whoever names its path: the copy's folder is not the request id's."""
-    video, _status, record = client.predict(
-        handle_file(str(media / "face.png")),
-        handle_file(str(media / "speech.wav")),
-        "where",
-        PRO,
-        "",
-        True,
-        "",
-        "",
-        True,
-        api_name="/generate",
-    )
+    video, record = generate(client, media, "where")
     request_id, name = json.loads(record)["request_id"], Path(video).name
     assert request_id in name  # the download keeps its telling name
     guessed = Path(os.environ["GRADIO_TEMP_DIR"]) / f"named-{request_id}" / name

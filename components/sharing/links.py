@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+
+from components.spending.sightings import one_transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS share_links (
@@ -56,11 +57,5 @@ class ShareLinks:
             ).fetchone()
         return Link(*row) if row else None
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return one_transaction(self.path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS sightings (request_id TEXT, payer TEXT, PRIMARY KEY (request_id, payer))"
@@ -33,12 +33,16 @@ class Sightings:
             (found,) = db.execute(query, (payer, *wanted)).fetchone()
         return bool(wanted) and found == len(wanted)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """Each call opens its own connection (like the ledger), commits on success and closes."""
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return one_transaction(self.path)
+
+
+@contextmanager
+def one_transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection of its own (like the ledger's), committed on success and closed (tables beside the ledger)."""
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
